@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { UsageError, type Command } from './command.js';
+
+/**
+ * Commands are loaded on demand so that `vnetflow --help` and a mistyped command answer at once,
+ * without loading DuckDB's native binding.
+ */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  ingest: { summary: 'read flow-log files or directory trees into the database', load: async () => (await import('./ingest.js')).ingestCommand },
+  sql: { summary: 'run DuckDB SQL over the database', load: async () => (await import('./sql.js')).sqlCommand },
+  generate: { summary: 'write a synthetic Azure environment with labelled attacks', load: async () => (await import('./generate.js')).generateCommand },
+  demo: { summary: 'generate, ingest and report on the synthetic environment', load: async () => (await import('./demo.js')).demoCommand },
+};
+
+const USAGE = `vnetflow: Traffic Analytics and hunting for Azure VNet flow logs, self-hosted
+
+Usage: vnetflow COMMAND [OPTIONS]
+
+Commands:
+${Object.entries(commands)
+  .map(([n, c]) => `  ${n.padEnd(10)}${c.summary}`)
+  .join('\n')}
+
+Run 'vnetflow COMMAND --help' for a command's options and examples.
+
+Examples:
+  vnetflow demo
+  vnetflow generate --out ./env && vnetflow ingest ./env/blobs
+  vnetflow sql "SELECT DestPort, count(*) FROM FlowTuples WHERE FlowStatus = 'Denied' GROUP BY ALL ORDER BY 2 DESC"`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    console.log('0.1.0');
+    return 0;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    console.error(`vnetflow: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
+    return 2;
+  }
+  const command = await entry.load();
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as Error)?.name === 'UnreadablePathError') {
+      console.error((err as Error).message);
+      process.exitCode = 2;
+    } else {
+      console.error(`vnetflow: ${(err as Error)?.stack ?? String(err)}`);
+      process.exitCode = 1;
+    }
+  },
+);

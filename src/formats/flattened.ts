@@ -1,0 +1,42 @@
+import type { FlowFormat } from './format.js';
+import { int, obj, str, tupleText } from './salvage-helpers.js';
+import { recordTime } from './sql-fragments.js';
+import { vnetTupleSql } from './vnet-tuple-sql.js';
+
+const RECORD_TYPE = `STRUCT("time" VARCHAR, flowLogVersion INTEGER, flowLogGUID VARCHAR, macAddress VARCHAR,
+  operationName VARCHAR, flowLogResourceID VARCHAR, targetResourceID VARCHAR, aclID VARCHAR, "rule" VARCHAR,
+  "flow.0" VARCHAR)`;
+
+/** The flattened form some SIEM intakes use (seed 002): one JSON object per tuple, in `flow.0`. */
+export const flattened: FlowFormat = {
+  name: 'flattened',
+  recordType: RECORD_TYPE,
+  matches: (head) => head.includes('"flow.0"'),
+  stageSql(recs) {
+    return vnetTupleSql(`(
+      SELECT filename, rec_idx, CASE WHEN rec_reason IS NULL THEN 0::BIGINT END AS tup_idx,
+        coalesce(r."flow.0", to_json(r)::VARCHAR) AS raw, r.aclID AS acl, r."rule" AS rule,
+        ${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
+        coalesce(r.flowLogResourceID, path_flowlog) AS flowlog_id, r.targetResourceID AS target_id,
+        coalesce(r.macAddress, path_mac) AS mac, rec_reason
+      FROM (SELECT *, CASE WHEN r."flow.0" IS NULL THEN 'object has no flow.0 tuple' END AS rec_reason
+            FROM ${recs} WHERE r IS NOT NULL)
+    )`);
+  },
+  salvage(record) {
+    const r = obj(record);
+    const clean = {
+      time: str(r.time),
+      flowLogVersion: int(r.flowLogVersion),
+      flowLogGUID: str(r.flowLogGUID),
+      macAddress: str(r.macAddress),
+      operationName: str(r.operationName),
+      flowLogResourceID: str(r.flowLogResourceID),
+      targetResourceID: str(r.targetResourceID),
+      aclID: str(r.aclID),
+      rule: str(r.rule),
+      'flow.0': r['flow.0'] === undefined || r['flow.0'] === null ? null : tupleText(r['flow.0']),
+    };
+    return { record: clean, problems: [] };
+  },
+};

@@ -1,0 +1,51 @@
+import type { Store } from '../store/store.js';
+import { sqlNumber, sqlString } from './sql-literal.js';
+
+/** What ingest remembers about one source between runs; written in the same transaction as its rows. */
+export interface Checkpoint {
+  readonly uri: string;
+  readonly format: string | null;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly consumedOffset: number;
+  readonly recordsConsumed: number;
+  readonly fingerprint: string;
+  readonly tuplesRead: number;
+  readonly tuplesStored: number;
+  readonly tuplesRejected: number;
+  readonly duplicatesSkipped: number;
+}
+
+/** Loads every checkpoint; a few hundred bytes each, so even a million sources fit comfortably. */
+export async function loadCheckpoints(store: Store): Promise<Map<string, Checkpoint>> {
+  const rows = await store.rows('SELECT * FROM _vnetflow_checkpoints');
+  const map = new Map<string, Checkpoint>();
+  for (const r of rows) {
+    map.set(String(r.source_uri), {
+      uri: String(r.source_uri),
+      format: r.format === null ? null : String(r.format),
+      size: Number(r.size),
+      mtimeMs: Number(r.mtime_ms),
+      consumedOffset: Number(r.consumed_offset),
+      recordsConsumed: Number(r.records_consumed),
+      fingerprint: String(r.fingerprint),
+      tuplesRead: Number(r.tuples_read),
+      tuplesStored: Number(r.tuples_stored),
+      tuplesRejected: Number(r.tuples_rejected),
+      duplicatesSkipped: Number(r.duplicates_skipped),
+    });
+  }
+  return map;
+}
+
+/** One INSERT OR REPLACE for a batch's checkpoints. */
+export function upsertCheckpointsSql(cps: readonly Checkpoint[]): string {
+  const values = cps.map(
+    (c) =>
+      `(${sqlString(c.uri)}, ${sqlString(c.format)}, ${sqlNumber(c.size)}, ${sqlNumber(c.mtimeMs)}, ` +
+      `${sqlNumber(c.consumedOffset)}, ${sqlNumber(c.recordsConsumed)}, ${sqlString(c.fingerprint)}, ` +
+      `${sqlNumber(c.tuplesRead)}, ${sqlNumber(c.tuplesStored)}, ${sqlNumber(c.tuplesRejected)}, ` +
+      `${sqlNumber(c.duplicatesSkipped)}, now()::TIMESTAMP)`,
+  );
+  return `INSERT OR REPLACE INTO _vnetflow_checkpoints VALUES ${values.join(',\n')}`;
+}

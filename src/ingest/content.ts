@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { constants, gunzipSync } from 'node:zlib';
+import type { SourceItem } from '../sources/source.js';
+
+/** The decompressed bytes of a source item. Offsets everywhere in ingest are offsets into these. */
+export interface Content {
+  readonly length: number;
+  readonly gzip: boolean;
+  /** A local file DuckDB can read directly (plain files only). */
+  readonly directPath?: string;
+  /** Set when a damaged gzip stream was only partly decompressed. */
+  readonly damage?: string;
+  read(start: number, end: number): Promise<Buffer>;
+}
+
+/** Opens an item, recognising gzip by its magic bytes rather than its name. */
+export async function openContent(item: SourceItem): Promise<Content> {
+  const magic = await item.read(0, 2);
+  if (magic.length === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
+    const raw = await item.read(0, item.size);
+    let buf: Buffer;
+    let damage: string | undefined;
+    try {
+      buf = gunzipSync(raw);
+    } catch (err) {
+      // A truncated or corrupt stream: keep what decompresses so the records before the damage survive.
+      buf = gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH });
+      damage = `gzip stream damaged (${(err as Error).message}); read the ${buf.length} bytes that decompress`;
+    }
+    return {
+      length: buf.length,
+      gzip: true,
+      ...(damage ? { damage } : {}),
+      read: async (start, end) => buf.subarray(start, end),
+    };
+  }
+  return {
+    length: item.size,
+    gzip: false,
+    ...(item.localPath ? { directPath: item.localPath } : {}),
+    read: (start, end) => item.read(start, Math.min(end, item.size)),
+  };
+}
+
+const WINDOW = 64 * 1024;
+
+/**
+ * A fingerprint of the bytes before `end`: hashes of the first and the last 64 KiB, plus `end`.
+ * Azure only ever inserts blocks before a blob's tail, so a rewritten blob shows up in its head or
+ * just before the old end; hashing two windows instead of the whole prefix keeps a check of a
+ * grown 100 MB blob to 128 KiB of reading.
+ */
+export async function fingerprint(content: Content, end: number): Promise<string> {
+  const hash = createHash('sha1');
+  hash.update(await content.read(0, Math.min(WINDOW, end)));
+  hash.update(await content.read(Math.max(0, end - WINDOW), end));
+  return `${hash.digest('hex')}:${end}`;
+}

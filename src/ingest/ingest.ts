@@ -1,0 +1,212 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SourceItem, Source, Skipped } from '../sources/source.js';
+import type { Store } from '../store/store.js';
+import { loadCheckpoints, upsertCheckpointsSql, type Checkpoint } from './checkpoint.js';
+import { commitBatch, type ItemCounts } from './commit.js';
+import { cutRaw, type ErrorRow } from './errors.js';
+import { locateErrors, type SqlError } from './locate.js';
+import { prepare, type NotReady, type Prepared } from './prepare.js';
+import { sqlString } from './sql-literal.js';
+import { stageBatch, STAGE } from './stage.js';
+import { addSource, emptySummary, type IngestSummary } from './summary.js';
+
+/** Progress after each committed batch, for a progress bar. */
+export interface Progress {
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly tuplesStored: number;
+}
+
+/** Options of one ingest run. */
+export interface IngestOptions {
+  readonly store: Store;
+  readonly sources: readonly Source[];
+  /** Input bytes per batch: bounds memory and the work a crash can cost. */
+  readonly batchBytes?: number;
+  readonly batchFiles?: number;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+const DEFAULT_BATCH_BYTES = 96 << 20;
+const DEFAULT_BATCH_FILES = 1024;
+
+/**
+ * Ingests every item of the sources into FlowTuples, batch by batch. Each batch is staged in DuckDB
+ * and committed in one transaction together with its checkpoints, so a run killed at any moment
+ * and started again ends with the table an uninterrupted run produces.
+ */
+export async function ingest(options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const { store } = options;
+  const summary = emptySummary();
+  const tempDir = await mkdtemp(join(tmpdir(), 'vnetflow-ingest-'));
+  try {
+    const checkpoints = await loadCheckpoints(store);
+    const items: SourceItem[] = [];
+    for (const source of options.sources) {
+      for await (const x of source.list()) {
+        if ('read' in x) items.push(x);
+        else addSource(summary, skippedResult(x));
+      }
+    }
+    const bytesTotal = items.reduce((a, i) => a + i.size, 0);
+    let bytesDone = 0;
+    let filesDone = 0;
+    const maxBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    const maxFiles = options.batchFiles ?? DEFAULT_BATCH_FILES;
+    let batch: Prepared[] = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      await runBatch(store, batch, checkpoints, tempDir, summary);
+      for (const p of batch) bytesDone += p.item.size;
+      filesDone += batch.length;
+      batch = [];
+      batchBytes = 0;
+      options.onProgress?.({ bytesDone, bytesTotal, filesDone, filesTotal: items.length, tuplesStored: summary.tuplesStored });
+    };
+    for (const item of items) {
+      let p: Prepared | NotReady;
+      try {
+        p = await prepare(item, checkpoints.get(item.uri), tempDir);
+      } catch (err) {
+        // The item vanished or became unreadable between listing and reading: say so, go on.
+        addSource(summary, skippedResult({ uri: item.uri, reason: `unreadable: ${(err as Error).message}`, unreadable: true }));
+        continue;
+      }
+      if (p.kind !== 'ready') {
+        await settleNotReady(store, p, summary);
+        filesDone++;
+        bytesDone += item.size;
+        continue;
+      }
+      if (batch.length > 0 && (batchBytes + p.bytes > maxBytes || batch.length >= maxFiles)) await flush();
+      batch.push(p);
+      batchBytes += p.bytes;
+    }
+    await flush();
+  } finally {
+    await rm(tempDir, { recursive: true, force: true });
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  summary.tuplesPerSecond = summary.seconds > 0 ? Math.round(summary.tuplesRead / summary.seconds) : 0;
+  summary.errorRows = summary.recordsRejected + summary.tuplesRejected + summary.filesRejected;
+  return summary;
+}
+
+async function runBatch(
+  store: Store,
+  batch: Prepared[],
+  checkpoints: Map<string, Checkpoint>,
+  tempDir: string,
+  summary: IngestSummary,
+): Promise<void> {
+  try {
+    await stageBatch(store, batch);
+  } catch {
+    // DuckDB could not read a file typed (invalid JSON, a wrong type deep inside). Frame the direct
+    // files in Node instead, where each record is parsed and checked on its own.
+    for (let i = 0; i < batch.length; i++) {
+      if (!batch[i].direct) continue;
+      const again = await prepare(batch[i].item, checkpoints.get(batch[i].item.uri), tempDir, true);
+      if (again.kind === 'ready') batch[i] = again;
+    }
+    await stageBatch(store, batch);
+  }
+  const errors: ErrorRow[] = batch.flatMap((p) => p.errors);
+  errors.push(...(await sqlErrors(store, batch)));
+  summary.batches++;
+  const { counts } = await commitBatch(store, batch.length, errors, (c) => nextCheckpoints(batch, c, checkpoints), tempDir);
+  batch.forEach((p, i) => {
+    const c = counts[i];
+    const nodeRecordErrors = p.errors.filter((e) => e.Level === 'record').length;
+    addSource(summary, {
+      uri: p.item.uri,
+      format: p.format.name,
+      status: p.mode,
+      records: p.direct ? c.recordsSeen : p.pieces?.length ?? 0,
+      tuplesRead: c.tuplesRead,
+      tuplesStored: c.tuplesStored,
+      tuplesRejected: c.tuplesRejected,
+      duplicatesSkipped: c.tuplesRead - c.tuplesStored - c.tuplesRejected,
+      recordsRejected: c.recordsRejected + nodeRecordErrors,
+    });
+    checkpoints.set(p.item.uri, nextCheckpoints([p], [c], checkpoints)[0]);
+  });
+}
+
+/** The checkpoints a batch commits: new offsets plus cumulative counters. */
+function nextCheckpoints(batch: readonly Prepared[], counts: readonly ItemCounts[], old: Map<string, Checkpoint>): Checkpoint[] {
+  return batch.map((p, i) => {
+    const prev = p.mode === 'grown' ? old.get(p.item.uri) : undefined;
+    const c = counts[i];
+    return {
+      ...p.checkpoint,
+      recordsConsumed: p.direct ? c.recordsSeen : p.checkpoint.recordsConsumed,
+      tuplesRead: (prev?.tuplesRead ?? 0) + c.tuplesRead,
+      tuplesStored: (prev?.tuplesStored ?? 0) + c.tuplesStored,
+      tuplesRejected: (prev?.tuplesRejected ?? 0) + c.tuplesRejected,
+      duplicatesSkipped: (prev?.duplicatesSkipped ?? 0) + (c.tuplesRead - c.tuplesStored - c.tuplesRejected),
+    };
+  });
+}
+
+/** Rejections SQL found, with byte offsets located in the source bytes. */
+async function sqlErrors(store: Store, batch: readonly Prepared[]): Promise<ErrorRow[]> {
+  const rows = await store.rows(
+    `SELECT item_id, rec_idx, tup_idx, reason, raw FROM ${STAGE} WHERE reason IS NOT NULL ORDER BY item_id, rec_idx, tup_idx`,
+  );
+  const byItem = new Map<number, SqlError[]>();
+  for (const r of rows) {
+    const e: SqlError = {
+      itemId: Number(r.item_id),
+      recIdx: Number(r.rec_idx),
+      tupIdx: r.tup_idx === null ? null : Number(r.tup_idx),
+      reason: String(r.reason),
+      raw: r.raw === null ? null : String(r.raw),
+    };
+    byItem.set(e.itemId, [...(byItem.get(e.itemId) ?? []), e]);
+  }
+  const out: ErrorRow[] = [];
+  for (const [itemId, errs] of byItem) {
+    const p = batch[itemId];
+    const offsets = await locateErrors(p, errs);
+    errs.forEach((e, k) =>
+      out.push({
+        SourceUri: p.item.uri,
+        Format: p.format.name,
+        Level: e.tupIdx === null ? 'record' : 'tuple',
+        ByteOffset: offsets[k],
+        RecordIndex: e.recIdx,
+        TupleIndex: e.tupIdx,
+        Reason: e.reason,
+        RawText: e.raw === null ? null : cutRaw(e.raw),
+      }),
+    );
+  }
+  return out;
+}
+
+/** Unchanged and skipped items are only counted; a rejected file is stored with its checkpoint. */
+async function settleNotReady(store: Store, p: NotReady, summary: IngestSummary): Promise<void> {
+  const base = { uri: p.item.uri, format: null, records: 0, tuplesRead: 0, tuplesStored: 0, tuplesRejected: 0, duplicatesSkipped: 0, recordsRejected: 0 };
+  if (p.kind === 'unchanged') return addSource(summary, { ...base, status: 'unchanged' });
+  if (p.kind === 'skipped') return addSource(summary, { ...base, status: 'skipped', note: p.reason });
+  const e = p.error;
+  await store.transaction(async () => {
+    await store.run(
+      `INSERT INTO IngestErrors (TimeGenerated, SourceUri, Level, ByteOffset, Reason, RawText)
+       VALUES (now()::TIMESTAMP, ${sqlString(e.SourceUri)}, 'file', 0, ${sqlString(e.Reason)}, ${sqlString(e.RawText)})`,
+    );
+    await store.run(upsertCheckpointsSql([p.checkpoint]));
+  });
+  addSource(summary, { ...base, status: 'rejected', note: e.Reason });
+}
+
+function skippedResult(x: Skipped): Parameters<typeof addSource>[1] {
+  return { uri: x.uri, format: null, status: x.unreadable ? 'rejected' : 'skipped', records: 0, tuplesRead: 0, tuplesStored: 0, tuplesRejected: 0, duplicatesSkipped: 0, recordsRejected: 0, note: x.reason };
+}

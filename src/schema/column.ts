@@ -1,0 +1,18 @@
+/** SQL type of a column, in DuckDB spelling; other dialects map from these. */
+export type ColumnType = 'VARCHAR' | 'INTEGER' | 'SMALLINT' | 'BIGINT' | 'TIMESTAMP' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
+
+/** One column of a vnetflow table: the single definition DDL, KQL schemas and exports derive from. */
+export interface Column {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly doc: string;
+  /** Internal bookkeeping columns are stored but not part of the user-facing contract. */
+  readonly internal?: boolean;
+}
+
+/** A table: its contract name, what one row is, and its columns in order. */
+export interface TableDef {
+  readonly name: string;
+  readonly doc: string;
+  readonly columns: readonly Column[];
+}

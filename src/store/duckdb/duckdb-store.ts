@@ -1,0 +1,94 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { createTableSql, tables } from '../../schema/tables.js';
+import { internalTablesSql } from '../internal-tables.js';
+import type { Row, Store, Table, Value } from '../store.js';
+
+/** Options for opening a DuckDB store. */
+export interface DuckDBStoreOptions {
+  /** Database file, or ':memory:'. */
+  readonly path: string;
+  /** DuckDB memory_limit, e.g. '384MB'. Keeps peak RSS bounded whatever the input size. */
+  readonly memoryLimit?: string;
+}
+
+/** Opens (creating if needed) a DuckDB database with the vnetflow tables. */
+export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Store> {
+  const instance = await DuckDBInstance.create(options.path, {
+    // Extensions are never downloaded: json, parquet and icu are built into the binding.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+  });
+  const conn = await instance.connect();
+  // All timestamps are UTC; pinning the zone keeps TIMESTAMPTZ -> TIMESTAMP casts independent of the host.
+  await conn.run("SET TimeZone = 'UTC'");
+  const store = new DuckDBStore(instance, conn);
+  for (const t of tables) await conn.run(createTableSql(t));
+  for (const sql of internalTablesSql) await conn.run(sql);
+  return store;
+}
+
+class DuckDBStore implements Store {
+  readonly dialect = 'duckdb' as const;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  async run(sql: string): Promise<number> {
+    const result = await this.conn.run(sql);
+    return Number(result.rowsChanged);
+  }
+
+  async rows(sql: string): Promise<Row[]> {
+    const reader = await this.conn.runAndReadAll(sql);
+    const names = reader.columnNames();
+    return reader.getRows().map((r) => {
+      const row: Row = {};
+      names.forEach((n, i) => (row[n] = toValue(r[i])));
+      return row;
+    });
+  }
+
+  async table(sql: string): Promise<Table> {
+    const reader = await this.conn.runAndReadAll(sql);
+    const names = reader.columnNames();
+    const types = reader.columnTypes();
+    return {
+      columns: names.map((name, i) => ({ name, type: String(types[i]) })),
+      rows: reader.getRows().map((r) => r.map(toValue)),
+    };
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await fn();
+      await this.conn.run('COMMIT');
+      return out;
+    } catch (err) {
+      await this.conn.run('ROLLBACK');
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Converts a DuckDB value to a plain JSON-friendly value. */
+function toValue(v: DuckDBValue): Value {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v;
+  if (typeof v === 'object' && 'items' in v && Array.isArray(v.items)) return v.items.map(toValue);
+  if (typeof v === 'object' && 'entries' in v && v.entries && typeof v.entries === 'object') {
+    const out: { [k: string]: Value } = {};
+    for (const [k, x] of Object.entries(v.entries as Record<string, DuckDBValue>)) out[k] = toValue(x);
+    return out;
+  }
+  // Timestamps, decimals, intervals and blobs print themselves in DuckDB's canonical text form.
+  return String(v);
+}

@@ -1,0 +1,29 @@
+/**
+ * Bookkeeping tables. Checkpoints are written in the same transaction as the rows they account
+ * for, which is what makes a killed ingest resume without loss or duplication.
+ */
+export const internalTablesSql: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS _vnetflow_checkpoints (
+    source_uri VARCHAR PRIMARY KEY,
+    format VARCHAR,
+    size BIGINT,
+    mtime_ms DOUBLE,
+    consumed_offset BIGINT,
+    records_consumed BIGINT,
+    fingerprint VARCHAR,
+    tuples_read BIGINT,
+    tuples_stored BIGINT,
+    tuples_rejected BIGINT,
+    duplicates_skipped BIGINT,
+    updated_at TIMESTAMP
+  )`,
+  `CREATE TABLE IF NOT EXISTS _vnetflow_batches (
+    batch_id BIGINT PRIMARY KEY,
+    committed_at TIMESTAMP,
+    sources INTEGER,
+    tuples_read BIGINT,
+    tuples_stored BIGINT,
+    tuples_rejected BIGINT,
+    duplicates_skipped BIGINT
+  )`,
+];
