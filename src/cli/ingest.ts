@@ -6,6 +6,9 @@ import { dbPath, UsageError, type Command } from './command.js';
 import { parse } from './parse.js';
 import { progressBar } from './progress.js';
 
+/** Keeps DuckDB's buffers, and so peak RSS, bounded whatever the input size. */
+const INGEST_MEMORY_LIMIT = '320MB';
+
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'read flow-log files or directory trees into the database',
@@ -45,7 +48,7 @@ Examples:
     if (positionals.length === 0) throw new UsageError('ingest: name at least one file or directory (see vnetflow ingest --help)');
     const source = new FileSource(positionals);
     await source.check();
-    const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined) });
+    const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined), memoryLimit: INGEST_MEMORY_LIMIT });
     const bar = progressBar();
     try {
       const summary = await ingest({ store, sources: [source], onProgress: (p) => bar.update(p) });

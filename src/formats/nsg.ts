@@ -21,25 +21,27 @@ export const nsg: FlowFormat = {
     const flat = `flatten(list_transform(coalesce(r.properties.flows, []), lambda f:
         flatten(list_transform(coalesce(f.flows, []), lambda m:
           list_transform(coalesce(m.flowTuples, []), lambda t: {'rule': f."rule", 'mac': m.mac, 't': t})))))`;
+    // As in vnet-v4: record fields first, so the record struct is never copied per tuple.
+    const records = `(
+      SELECT filename, rec_idx, ${flat} AS tl, path_mac,
+        ${recordTime('r."time"')} AS rec_time, r.properties."Version" AS version, r.resourceId AS resource_id,
+        CASE WHEN r.properties.flows IS NULL THEN 'record has no properties.flows' END AS rec_reason,
+        CASE WHEN r.properties.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw
+      FROM ${recs} WHERE r IS NOT NULL
+    )`;
     const tuples = `(
-      SELECT filename, rec_idx, tup_idx, rule, rec_time, version, resource_id, rec_reason,
-        ${normalMac('coalesce(mac, path_mac)')} AS mac,
-        coalesce(t, CASE WHEN rec_reason IS NOT NULL THEN to_json(r)::VARCHAR END) AS raw,
-        string_split(t, ',') AS f
+      SELECT filename, rec_idx, tup_idx, x.rule AS rule, rec_time, version, resource_id, rec_reason,
+        ${normalMac('coalesce(x.mac, path_mac)')} AS mac, coalesce(x.t, rec_raw) AS raw, string_split(x.t, ',') AS f
       FROM (
-        SELECT filename, rec_idx, r, path_mac, tup_idx, x.t AS t, x.rule AS rule, x.mac AS mac,
-          ${recordTime('r."time"')} AS rec_time, r.properties."Version" AS version, r.resourceId AS resource_id,
-          CASE WHEN r.properties.flows IS NULL THEN 'record has no properties.flows' END AS rec_reason
-        FROM (
-          SELECT filename, rec_idx, r, path_mac,
-            unnest(CASE WHEN len(tl) = 0 THEN [NULL] ELSE tl END) AS x,
-            unnest(CASE WHEN len(tl) = 0 THEN [NULL::BIGINT] ELSE range(len(tl)) END) AS tup_idx
-          FROM (SELECT *, ${flat} AS tl FROM ${recs} WHERE r IS NOT NULL)
-        )
+        SELECT * EXCLUDE (tl),
+          unnest(CASE WHEN len(tl) = 0 THEN [NULL] ELSE tl END) AS x,
+          unnest(CASE WHEN len(tl) = 0 THEN [NULL::BIGINT] ELSE range(len(tl)) END) AS tup_idx
+        FROM ${records}
       )
     )`;
     return `
-    SELECT filename, rec_idx, tup_idx, ${rawCut('raw')} AS raw,
+    SELECT filename, rec_idx, tup_idx, reason, CASE WHEN reason IS NOT NULL THEN ${rawCut('raw')} END AS raw, * EXCLUDE (filename, rec_idx, tup_idx, reason, raw) FROM (
+    SELECT filename, rec_idx, tup_idx, raw,
       CASE
         WHEN rec_reason IS NOT NULL THEN rec_reason
         WHEN tup_idx IS NULL THEN NULL
@@ -74,7 +76,7 @@ export const nsg: FlowFormat = {
         CASE WHEN len(f) = 13 THEN ${counter('f[10]')} END AS c1, CASE WHEN len(f) = 13 THEN ${counter('f[11]')} END AS c2,
         CASE WHEN len(f) = 13 THEN ${counter('f[12]')} END AS c3, CASE WHEN len(f) = 13 THEN ${counter('f[13]')} END AS c4
       FROM ${tuples}
-    )`;
+    ))`;
   },
   salvage(record) {
     const problems: RecordProblem[] = [];

@@ -20,7 +20,8 @@ const ENCRYPTION_CODES = [
 export function vnetTupleSql(from: string): string {
   const enc = ENCRYPTION_CODES.map((c) => `'${c}'`).join(', ');
   return `
-  SELECT filename, rec_idx, tup_idx, ${rawCut('raw')} AS raw,
+  SELECT filename, rec_idx, tup_idx, reason, CASE WHEN reason IS NOT NULL THEN ${rawCut('raw')} END AS raw, * EXCLUDE (filename, rec_idx, tup_idx, reason, raw) FROM (
+  SELECT filename, rec_idx, tup_idx, raw,
     CASE
       WHEN rec_reason IS NOT NULL THEN rec_reason
       WHEN tup_idx IS NULL THEN NULL
@@ -51,5 +52,5 @@ export function vnetTupleSql(from: string): string {
       CASE WHEN TRY_CAST(f[6] AS INTEGER) BETWEEN 0 AND 255 THEN TRY_CAST(f[6] AS SMALLINT) END AS proto,
       ${counter('f[10]')} AS c1, ${counter('f[11]')} AS c2, ${counter('f[12]')} AS c3, ${counter('f[13]')} AS c4
     FROM (SELECT * EXCLUDE (mac), ${normalMac('mac')} AS mac, string_split(raw, ',') AS f FROM ${from})
-  )`;
+  ))`;
 }

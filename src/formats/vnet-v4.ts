@@ -16,25 +16,28 @@ export const vnetV4: FlowFormat = {
   recordType: RECORD_TYPE,
   matches: (head) => head.includes('"flowRecords"'),
   stageSql(recs) {
+    // Record fields are taken out before the unnest: carrying the record struct (with all of its
+    // tuples) into every tuple row would copy each record once per tuple.
     const flat = `flatten(list_transform(coalesce(r.flowRecords.flows, []), lambda f:
         flatten(list_transform(coalesce(f.flowGroups, []), lambda g:
           list_transform(coalesce(g.flowTuples, []), lambda t: {'acl': f.aclID, 'rule': g."rule", 't': t})))))`;
-    const unnested = `(
-      SELECT filename, rec_idx, r, path_mac, path_flowlog,
-        unnest(CASE WHEN len(tl) = 0 THEN [NULL] ELSE tl END) AS x,
-        unnest(CASE WHEN len(tl) = 0 THEN [NULL::BIGINT] ELSE range(len(tl)) END) AS tup_idx
-      FROM (SELECT *, ${flat} AS tl FROM ${recs} WHERE r IS NOT NULL)
+    const records = `(
+      SELECT filename, rec_idx, ${flat} AS tl,
+        ${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
+        coalesce(r.flowLogResourceID, path_flowlog) AS flowlog_id, r.targetResourceID AS target_id,
+        coalesce(r.macAddress, path_mac) AS mac,
+        CASE WHEN r.flowRecords.flows IS NULL THEN 'record has no flowRecords.flows' END AS rec_reason,
+        CASE WHEN r.flowRecords.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw
+      FROM ${recs} WHERE r IS NOT NULL
     )`;
     const tuples = `(
-      SELECT filename, rec_idx, tup_idx, acl, rule, rec_time, version, flowlog_id, target_id, mac, rec_reason,
-        coalesce(t, CASE WHEN rec_reason IS NOT NULL THEN to_json(r)::VARCHAR END) AS raw
+      SELECT filename, rec_idx, tup_idx, x.acl AS acl, x.rule AS rule, rec_time, version, flowlog_id, target_id, mac,
+        rec_reason, coalesce(x.t, rec_raw) AS raw
       FROM (
-        SELECT filename, rec_idx, r, tup_idx, x.t AS t, x.acl AS acl, x.rule AS rule,
-          ${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
-          coalesce(r.flowLogResourceID, path_flowlog) AS flowlog_id, r.targetResourceID AS target_id,
-          coalesce(r.macAddress, path_mac) AS mac,
-          CASE WHEN r.flowRecords.flows IS NULL THEN 'record has no flowRecords.flows' END AS rec_reason
-        FROM ${unnested}
+        SELECT * EXCLUDE (tl),
+          unnest(CASE WHEN len(tl) = 0 THEN [NULL] ELSE tl END) AS x,
+          unnest(CASE WHEN len(tl) = 0 THEN [NULL::BIGINT] ELSE range(len(tl)) END) AS tup_idx
+        FROM ${records}
       )
     )`;
     return vnetTupleSql(tuples);

@@ -34,13 +34,26 @@ export async function openContent(item: SourceItem): Promise<Content> {
       read: async (start, end) => buf.subarray(start, end),
     };
   }
+  // Detection, the tail check and the fingerprint all read the first and last 128 KiB: fetch them
+  // once so a plain file costs two reads however many of those checks run.
+  const headEnd = Math.min(item.size, EDGE);
+  const tailStart = Math.max(headEnd, item.size - EDGE);
+  const head = await item.read(0, headEnd);
+  const tail = tailStart < item.size ? await item.read(tailStart, item.size) : Buffer.alloc(0);
   return {
     length: item.size,
     gzip: false,
     ...(item.localPath ? { directPath: item.localPath } : {}),
-    read: (start, end) => item.read(start, Math.min(end, item.size)),
+    read: async (start, end) => {
+      const stop = Math.min(end, item.size);
+      if (stop <= headEnd) return head.subarray(start, stop);
+      if (start >= tailStart) return tail.subarray(start - tailStart, stop - tailStart);
+      return item.read(start, stop);
+    },
   };
 }
+
+const EDGE = 128 * 1024;
 
 const WINDOW = 64 * 1024;
 

@@ -52,8 +52,9 @@ export async function prepare(
   const head = (await content.read(0, HEAD_BYTES)).toString('utf8');
   const det = detect(head);
   if (!det.ok) {
-    const looksJson = /^\s*[[{]/.test(head) && !/"records"\s*:/.test(head);
-    if (!item.explicit && looksJson && det.reason.startsWith('JSON, but')) return { kind: 'skipped', item, reason: det.reason };
+    // Found by walking a tree and well-formed but of another kind (DNS logs, topology): not ours to
+    // reject. Named explicitly, or not JSON at all: an error the user should see.
+    if (!item.explicit && det.reason.startsWith('JSON, but')) return { kind: 'skipped', item, reason: det.reason };
     return rejected(item, content, det.reason, head);
   }
   const errors: ErrorRow[] = [];
