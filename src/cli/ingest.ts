@@ -26,6 +26,7 @@ Options:
   --db FILE     database file (default: $VNETFLOW_DB or ./vnetflow.duckdb)
   --json        print the summary as one JSON object
   --verbose     list every source with its counts
+  --batch-mb N  input megabytes per transaction (default 96): smaller batches commit more often
   -h, --help    show this help
 
 Exit codes: 0 ok (even if some input was rejected: see IngestErrors), 1 a file could not be
@@ -40,6 +41,7 @@ Examples:
       db: { type: 'string' },
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
+      'batch-mb': { type: 'string' },
     });
     if (values.help) {
       console.log(this.help);
@@ -51,7 +53,9 @@ Examples:
     const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined), memoryLimit: INGEST_MEMORY_LIMIT });
     const bar = progressBar();
     try {
-      const summary = await ingest({ store, sources: [source], onProgress: (p) => bar.update(p) });
+      const batchMb = Number((values['batch-mb'] as string | undefined) ?? '96');
+      if (!(batchMb > 0)) throw new UsageError(`ingest: --batch-mb must be a positive number, got ${JSON.stringify(values['batch-mb'])}`);
+      const summary = await ingest({ store, sources: [source], batchBytes: Math.round(batchMb * 1024 * 1024), onProgress: (p) => bar.update(p) });
       bar.done();
       if (values.json) {
         const { sources, ...totals } = summary;
