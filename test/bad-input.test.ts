@@ -10,7 +10,10 @@ const GOOD = '1663146003599,10.0.0.6,192.0.2.180,23956,443,6,O,B,NX,0,0,0,0';
 test('each kind of bad tuple becomes an IngestErrors row with where and why; good tuples beside it are stored', async () => {
   const dir = tempDir();
   const bad: [string, RegExp][] = [
-    ['1663146003599,10.0.0.6,192.0.2.180,23956,443,6,O,B,NX,0,0', /expected 13 comma-separated fields, found 11/],
+    [
+      '1663146003599,10.0.0.6,192.0.2.180,23956,443,6,O,B,NX,0,0',
+      /expected 13 comma-separated fields, found 11/,
+    ],
     ['1663146003599,10.0.0.6,192.0.2.180,http,443,6,O,B,NX,0,0,0,0', /bad source port: http/],
     ['1663146003599,10.0.0.999,192.0.2.180,23956,443,6,O,B,NX,0,0,0,0', /bad source IP: 10.0.0.999/],
     ['1663146003599,10.0.0.6,192.0.2.180,23956,443,6,X,B,NX,0,0,0,0', /unknown direction: X/],
@@ -18,7 +21,10 @@ test('each kind of bad tuple becomes an IngestErrors row with where and why; goo
     ['abc,10.0.0.6,192.0.2.180,23956,443,6,O,B,NX,0,0,0,0', /bad time: abc/],
     ['1663146003599,10.0.0.6,192.0.2.180,23956,443,6,O,E,NX,-1,0,0,0', /bad counter/],
   ];
-  const path = put(join(dir, 'PT1H.json'), v4Blob([{ tuples: [GOOD, ...bad.map((b) => b[0]), GOOD.replace('23956', '23957')] }]));
+  const path = put(
+    join(dir, 'PT1H.json'),
+    v4Blob([{ tuples: [GOOD, ...bad.map((b) => b[0]), GOOD.replace('23956', '23957')] }]),
+  );
   const store = await memoryStore();
   const s = await ingestPaths(store, [dir]);
   assert.equal(s.tuplesStored, 2);
@@ -34,13 +40,20 @@ test('each kind of bad tuple becomes an IngestErrors row with where and why; goo
     assert.equal(e.TupleIndex, i + 1);
     assert.equal(e.Level, 'tuple');
     // The byte offset points at the tuple's JSON string in the file.
-    assert.equal(text.slice(Number(e.ByteOffset), Number(e.ByteOffset) + bad[i][0].length + 1), `"${bad[i][0]}`);
+    assert.equal(
+      text.slice(Number(e.ByteOffset), Number(e.ByteOffset) + bad[i][0].length + 1),
+      `"${bad[i][0]}`,
+    );
   });
 });
 
 test('a truncated blob keeps its complete records and reports the cut one', async () => {
   const dir = tempDir();
-  const whole = v4Blob([{ tuples: [GOOD] }, { tuples: [GOOD.replace('23956', '1')] }, { tuples: [GOOD.replace('23956', '2')] }]);
+  const whole = v4Blob([
+    { tuples: [GOOD] },
+    { tuples: [GOOD.replace('23956', '1')] },
+    { tuples: [GOOD.replace('23956', '2')] },
+  ]);
   const cut = whole.slice(0, whole.length - 60);
   put(join(dir, 'PT1H.json'), cut);
   const store = await memoryStore();
@@ -55,14 +68,23 @@ test('a truncated blob keeps its complete records and reports the cut one', asyn
 test('invalid JSON in one record, a record without flowRecords and a non-string tuple are reported; the rest stored', async () => {
   const dir = tempDir();
   const good = v4Blob([{ tuples: [GOOD] }]).slice('{"records":['.length, -2);
-  const noFlows = JSON.stringify({ time: '2025-04-30T09:07:40Z', macAddress: '112233445566', flowLogVersion: 4 });
-  const numberTuple = v4Blob([{ tuples: [GOOD.replace('23956', '5'), 12345] }]).slice('{"records":['.length, -2);
+  const noFlows = JSON.stringify({
+    time: '2025-04-30T09:07:40Z',
+    macAddress: '112233445566',
+    flowLogVersion: 4,
+  });
+  const numberTuple = v4Blob([{ tuples: [GOOD.replace('23956', '5'), 12345] }]).slice(
+    '{"records":['.length,
+    -2,
+  );
   put(join(dir, 'PT1H.json'), `{"records":[${good},{"time": tru},${noFlows},${numberTuple}]}`);
   const store = await memoryStore();
   const s = await ingestPaths(store, [dir]);
   assert.equal(s.tuplesStored, 2);
   assert.ok(accountingHolds(s));
-  const reasons = (await store.rows('SELECT Reason FROM IngestErrors ORDER BY RecordIndex')).map((r) => String(r.Reason));
+  const reasons = (await store.rows('SELECT Reason FROM IngestErrors ORDER BY RecordIndex')).map((r) =>
+    String(r.Reason),
+  );
   assert.equal(reasons.length, 3);
   assert.match(reasons[0], /invalid JSON/);
   assert.match(reasons[1], /no flowRecords/);
@@ -77,14 +99,21 @@ test('files that are not flow logs: explicit ones are rejected, ones found in a 
   const s = await ingestPaths(store, [join(dir, 'walk'), explicit]);
   assert.equal(s.filesSkipped, 1);
   assert.equal(s.filesRejected, 1);
-  assert.equal(await count(store, `SELECT count(*) FROM IngestErrors WHERE Level = 'file' AND Reason LIKE 'not JSON%'`), 1);
+  assert.equal(
+    await count(store, `SELECT count(*) FROM IngestErrors WHERE Level = 'file' AND Reason LIKE 'not JSON%'`),
+    1,
+  );
   // Unchanged, the rejected file is not reported again.
   await ingestPaths(store, [explicit]);
   assert.equal(await count(store, 'SELECT count(*) FROM IngestErrors'), 1);
 });
 
 test('an unreadable path fails with a clear error naming it and exit code 2', () => {
-  const r = spawnSync(process.execPath, [CLI, 'ingest', '--db', join(tempDir(), 'x.duckdb'), '/no/such/flowlogs'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'ingest', '--db', join(tempDir(), 'x.duckdb'), '/no/such/flowlogs'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot read \/no\/such\/flowlogs: no such file or directory/);
 });

@@ -10,13 +10,23 @@ import { CLI, tempDir } from './helpers.js';
 async function digest(db: string): Promise<string> {
   const store = await openDuckDBStore({ path: db });
   try {
-    const [t] = await store.rows(`SELECT count(*) AS n, sum(hash(TimeGenerated, RecordTime, FlowLogVersion, FlowLogResourceId,
+    const [t] =
+      await store.rows(`SELECT count(*) AS n, sum(hash(TimeGenerated, RecordTime, FlowLogVersion, FlowLogResourceId,
       TargetResourceId, MacAddress, AclId, AclRule, SrcIp, DestIp, SrcPort, DestPort, Protocol, L4Protocol, FlowDirection,
       FlowState, FlowStatus, FlowEncryption, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc, SourceUri)::HUGEINT) AS h
       FROM FlowTuples`);
-    const [c] = await store.rows(`SELECT count(*) AS n, sum(tuples_stored) AS s, sum(duplicates_skipped) AS d FROM _vnetflow_checkpoints`);
+    const [c] = await store.rows(
+      `SELECT count(*) AS n, sum(tuples_stored) AS s, sum(duplicates_skipped) AS d FROM _vnetflow_checkpoints`,
+    );
     const [e] = await store.rows(`SELECT count(*) AS n FROM IngestErrors`);
-    return JSON.stringify({ tuples: t.n, hash: String(t.h), checkpoints: c.n, stored: c.s, dups: c.d, errors: e.n });
+    return JSON.stringify({
+      tuples: t.n,
+      hash: String(t.h),
+      checkpoints: c.n,
+      stored: c.s,
+      dups: c.d,
+      errors: e.n,
+    });
   } finally {
     store.close();
   }
@@ -28,7 +38,11 @@ function ingestArgs(db: string, env: string): string[] {
 
 test('an ingest killed with SIGKILL at any point, then run again, ends with the uninterrupted table', async () => {
   const env = tempDir();
-  const gen = spawnSync(process.execPath, [CLI, 'generate', '--out', env, '--hours', '6', '--scale', '0.6', '--end', '2026-01-05T00:00:00Z'], { encoding: 'utf8' });
+  const gen = spawnSync(
+    process.execPath,
+    [CLI, 'generate', '--out', env, '--hours', '6', '--scale', '0.6', '--end', '2026-01-05T00:00:00Z'],
+    { encoding: 'utf8' },
+  );
   assert.equal(gen.status, 0, gen.stderr);
   const work = tempDir();
   const reference = join(work, 'reference.duckdb');

@@ -7,7 +7,9 @@ import { Rng } from '../src/synth/rng.js';
 import { accountingHolds, count, ingestPaths, memoryStore, tempDir } from './helpers.js';
 
 function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+  return readdirSync(dir).flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)],
+  );
 }
 
 const CORRUPTIONS = ['flip', 'truncate', 'insert', 'delete', 'comma', 'digit'] as const;
@@ -21,7 +23,11 @@ function corrupt(rng: Rng, buf: Buffer): Buffer {
     case 'truncate':
       return buf.subarray(0, at);
     case 'insert':
-      return Buffer.concat([buf.subarray(0, at), Buffer.from(rng.pick(['{', '}', '"', ',', ']', '\\', 'x', '\u00e9'])), buf.subarray(at)]);
+      return Buffer.concat([
+        buf.subarray(0, at),
+        Buffer.from(rng.pick(['{', '}', '"', ',', ']', '\\', 'x', '\u00e9'])),
+        buf.subarray(at),
+      ]);
     case 'delete':
       return Buffer.concat([buf.subarray(0, at), buf.subarray(at + rng.int(1, 40))]);
     case 'comma':
@@ -34,7 +40,14 @@ function corrupt(rng: Rng, buf: Buffer): Buffer {
 
 test('random corruption of real blobs never throws out of ingest, and the accounting always holds', async () => {
   const env = tempDir();
-  generate({ out: env, seed: 7, hours: 3, end: new Date('2026-02-01T00:00:00Z'), scale: 0.3, format: 'vnet' });
+  generate({
+    out: env,
+    seed: 7,
+    hours: 3,
+    end: new Date('2026-02-01T00:00:00Z'),
+    scale: 0.3,
+    format: 'vnet',
+  });
   const blobs = files(join(env, 'blobs'));
   const rng = new Rng(42);
   for (let round = 0; round < 12; round++) {
@@ -48,7 +61,10 @@ test('random corruption of real blobs never throws out of ingest, and the accoun
     const s = await ingestPaths(store, [join(env, 'blobs')]);
     assert.ok(accountingHolds(s), `round ${round}: ${JSON.stringify({ ...s, sources: undefined })}`);
     assert.equal(await count(store, 'SELECT count(*) FROM FlowTuples'), s.tuplesStored);
-    assert.equal(await count(store, `SELECT count(*) FROM IngestErrors WHERE Level = 'tuple'`), s.tuplesRejected);
+    assert.equal(
+      await count(store, `SELECT count(*) FROM IngestErrors WHERE Level = 'tuple'`),
+      s.tuplesRejected,
+    );
     store.close();
   }
 });

@@ -40,13 +40,20 @@ export async function count(store: Store, sql: string): Promise<number> {
 
 /** Asserts the accounting invariant of a summary, in total and per source. */
 export function accountingHolds(s: IngestSummary): boolean {
-  const ok = (r: { tuplesRead: number; tuplesStored: number; tuplesRejected: number; duplicatesSkipped: number }): boolean =>
+  const ok = (r: {
+    tuplesRead: number;
+    tuplesStored: number;
+    tuplesRejected: number;
+    duplicatesSkipped: number;
+  }): boolean =>
     r.tuplesRead === r.tuplesStored + r.tuplesRejected + r.duplicatesSkipped && r.duplicatesSkipped >= 0;
   return ok(s) && s.sources.every(ok);
 }
 
 /** A v4 blob as Azure writes it, from records given as tuple lists. */
-export function v4Blob(records: { mac?: string; time?: string; rule?: string; acl?: string; tuples: unknown[] }[]): string {
+export function v4Blob(
+  records: { mac?: string; time?: string; rule?: string; acl?: string; tuples: unknown[] }[],
+): string {
   const recs = records.map((r) =>
     JSON.stringify({
       time: r.time ?? '2025-04-30T09:07:40.9861820Z',
@@ -54,10 +61,18 @@ export function v4Blob(records: { mac?: string; time?: string; rule?: string; ac
       flowLogGUID: 'guid-1',
       macAddress: r.mac ?? '112233445566',
       category: 'FlowLogFlowEvent',
-      flowLogResourceID: '/SUBSCRIPTIONS/S/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NW/FLOWLOGS/FL',
+      flowLogResourceID:
+        '/SUBSCRIPTIONS/S/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NW/FLOWLOGS/FL',
       targetResourceID: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet',
       operationName: 'FlowLogFlowEvent',
-      flowRecords: { flows: [{ aclID: r.acl ?? 'acl-1', flowGroups: [{ rule: r.rule ?? 'DefaultRule_AllowInternetOutBound', flowTuples: r.tuples }] }] },
+      flowRecords: {
+        flows: [
+          {
+            aclID: r.acl ?? 'acl-1',
+            flowGroups: [{ rule: r.rule ?? 'DefaultRule_AllowInternetOutBound', flowTuples: r.tuples }],
+          },
+        ],
+      },
     }),
   );
   return `{"records":[${recs.join(',')}]}`;

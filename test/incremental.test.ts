@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { accountingHolds, count, ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
 
-const tuple = (i: number): string => `${1663146000000 + i * 1000},10.0.0.6,192.0.2.180,${20000 + i},443,6,O,E,NX,1,${100 + i},1,200`;
-const records = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => ({ tuples: [tuple(from + k), tuple(1000 + from + k)] }));
+const tuple = (i: number): string =>
+  `${1663146000000 + i * 1000},10.0.0.6,192.0.2.180,${20000 + i},443,6,O,E,NX,1,${100 + i},1,200`;
+const records = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, k) => ({ tuples: [tuple(from + k), tuple(1000 + from + k)] }));
 
 test('ingesting the same files again adds zero rows', async () => {
   const dir = tempDir();

@@ -69,7 +69,9 @@ Examples:
     if (values.fresh || !existsSync(join(env, 'ground-truth.json'))) {
       console.log(`generating the synthetic environment in ${env} ...`);
       const g = generate({ out: env, seed: 1, hours: 24, end: currentHour(), scale: 1, format: 'vnet' });
-      console.log(`  ${g.blobs} blobs, ${g.tuples.toLocaleString('en-US')} tuples in ${g.seconds.toFixed(1)} s`);
+      console.log(
+        `  ${g.blobs} blobs, ${g.tuples.toLocaleString('en-US')} tuples in ${g.seconds.toFixed(1)} s`,
+      );
       for (const f of [dbFile, `${dbFile}.wal`]) if (existsSync(f)) (await import('node:fs')).rmSync(f);
     }
     const store = await openDuckDBStore({ path: dbFile, memoryLimit: '320MB' });
@@ -78,9 +80,12 @@ Examples:
       const summary = await ingest({ store, sources: [new FileSource([join(env, 'blobs')])] });
       console.log(formatSummary(summary, false).replace(/^/gm, '  '));
       await report(store);
-      const truth = JSON.parse(readFileSync(join(env, 'ground-truth.json'), 'utf8')) as { scenarios: { id: string; description: string; tuples: number }[] };
+      const truth = JSON.parse(readFileSync(join(env, 'ground-truth.json'), 'utf8')) as {
+        scenarios: { id: string; description: string; tuples: number }[];
+      };
       console.log(`\nLabelled scenarios in the data (ground truth: ${join(env, 'ground-truth.json')}):`);
-      for (const s of truth.scenarios) console.log(`  ${s.id.padEnd(18)} ${String(s.tuples).padStart(6)} tuples  ${s.description}`);
+      for (const s of truth.scenarios)
+        console.log(`  ${s.id.padEnd(18)} ${String(s.tuples).padStart(6)} tuples  ${s.description}`);
       console.log(`\nExplore: vnetflow sql --db ${dbFile} "SELECT * FROM FlowTuples LIMIT 10"`);
       return 0;
     } finally {

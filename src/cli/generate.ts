@@ -11,7 +11,10 @@ export function currentHour(): Date {
 export function parseEnd(command: string, value: string | undefined): Date {
   if (value === undefined) return currentHour();
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`${command}: --end must be an ISO date such as 2026-11-23T12:00:00Z, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(
+      `${command}: --end must be an ISO date such as 2026-11-23T12:00:00Z, got ${JSON.stringify(value)}`,
+    );
   return d;
 }
 
@@ -61,9 +64,13 @@ Examples:
     const out = values.out as string | undefined;
     if (!out) throw new UsageError('generate: --out DIR is required (see vnetflow generate --help)');
     const scale = Number((values.scale as string | undefined) ?? '1');
-    if (!(scale > 0 && scale <= 1000)) throw new UsageError(`generate: --scale must be a number in (0, 1000], got ${JSON.stringify(values.scale)}`);
+    if (!(scale > 0 && scale <= 1000))
+      throw new UsageError(
+        `generate: --scale must be a number in (0, 1000], got ${JSON.stringify(values.scale)}`,
+      );
     const format = (values.format as string | undefined) ?? 'vnet';
-    if (format !== 'vnet' && format !== 'nsg') throw new UsageError(`generate: --format must be vnet or nsg, got ${JSON.stringify(format)}`);
+    if (format !== 'vnet' && format !== 'nsg')
+      throw new UsageError(`generate: --format must be vnet or nsg, got ${JSON.stringify(format)}`);
     const result = generate({
       out,
       seed: intOption('generate', 'seed', values.seed as string | undefined, 1),
@@ -72,7 +79,9 @@ Examples:
       scale,
       format,
     });
-    console.log(`wrote ${result.blobs.toLocaleString('en-US')} blobs, ${result.tuples.toLocaleString('en-US')} tuples to ${out} in ${result.seconds.toFixed(1)} s`);
+    console.log(
+      `wrote ${result.blobs.toLocaleString('en-US')} blobs, ${result.tuples.toLocaleString('en-US')} tuples to ${out} in ${result.seconds.toFixed(1)} s`,
+    );
     return 0;
   },
 };

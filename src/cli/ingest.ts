@@ -47,19 +47,33 @@ Examples:
       console.log(this.help);
       return 0;
     }
-    if (positionals.length === 0) throw new UsageError('ingest: name at least one file or directory (see vnetflow ingest --help)');
+    if (positionals.length === 0)
+      throw new UsageError('ingest: name at least one file or directory (see vnetflow ingest --help)');
     const source = new FileSource(positionals);
     await source.check();
-    const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined), memoryLimit: INGEST_MEMORY_LIMIT });
+    const store = await openDuckDBStore({
+      path: dbPath(values.db as string | undefined),
+      memoryLimit: INGEST_MEMORY_LIMIT,
+    });
     const bar = progressBar();
     try {
       const batchMb = Number((values['batch-mb'] as string | undefined) ?? '96');
-      if (!(batchMb > 0)) throw new UsageError(`ingest: --batch-mb must be a positive number, got ${JSON.stringify(values['batch-mb'])}`);
-      const summary = await ingest({ store, sources: [source], batchBytes: Math.round(batchMb * 1024 * 1024), onProgress: (p) => bar.update(p) });
+      if (!(batchMb > 0))
+        throw new UsageError(
+          `ingest: --batch-mb must be a positive number, got ${JSON.stringify(values['batch-mb'])}`,
+        );
+      const summary = await ingest({
+        store,
+        sources: [source],
+        batchBytes: Math.round(batchMb * 1024 * 1024),
+        onProgress: (p) => bar.update(p),
+      });
       bar.done();
       if (values.json) {
         const { sources, ...totals } = summary;
-        console.log(JSON.stringify(values.verbose ? summary : { ...totals, problems: sources.filter((s) => s.note) }));
+        console.log(
+          JSON.stringify(values.verbose ? summary : { ...totals, problems: sources.filter((s) => s.note) }),
+        );
       } else console.log(formatSummary(summary, Boolean(values.verbose)));
       return summary.sources.some((s) => s.status === 'rejected' && s.note?.startsWith('unreadable')) ? 1 : 0;
     } finally {
@@ -77,12 +91,15 @@ export function formatSummary(s: IngestSummary, verbose: boolean): string {
     `tuples    ${n(s.tuplesRead)} read = ${n(s.tuplesStored)} stored + ${n(s.tuplesRejected)} rejected + ${n(s.duplicatesSkipped)} duplicates skipped`,
     `time      ${s.seconds.toFixed(2)} s, ${n(s.tuplesPerSecond)} tuples/s`,
   ];
-  if (s.errorRows > 0) lines.push(`errors    see: vnetflow sql "SELECT * FROM IngestErrors ORDER BY TimeGenerated DESC"`);
+  if (s.errorRows > 0)
+    lines.push(`errors    see: vnetflow sql "SELECT * FROM IngestErrors ORDER BY TimeGenerated DESC"`);
   const notes = s.sources.filter((x) => x.note);
   for (const x of notes.slice(0, 20)) lines.push(`  ${x.status}: ${x.uri}: ${x.note}`);
   if (notes.length > 20) lines.push(`  ... and ${notes.length - 20} more (--verbose lists all)`);
   if (verbose)
     for (const x of s.sources.filter((y) => !y.note))
-      lines.push(`  ${x.status.padEnd(9)} ${x.format ?? ''} ${x.uri}: ${n(x.tuplesRead)} read, ${n(x.tuplesStored)} stored, ${n(x.tuplesRejected)} rejected, ${n(x.duplicatesSkipped)} duplicates`);
+      lines.push(
+        `  ${x.status.padEnd(9)} ${x.format ?? ''} ${x.uri}: ${n(x.tuplesRead)} read, ${n(x.tuplesStored)} stored, ${n(x.tuplesRejected)} rejected, ${n(x.duplicatesSkipped)} duplicates`,
+      );
   return lines.join('\n');
 }

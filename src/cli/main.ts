@@ -6,10 +6,22 @@ import { UsageError, type Command } from './command.js';
  * without loading DuckDB's native binding.
  */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  ingest: { summary: 'read flow-log files or directory trees into the database', load: async () => (await import('./ingest.js')).ingestCommand },
-  sql: { summary: 'run DuckDB SQL over the database', load: async () => (await import('./sql.js')).sqlCommand },
-  generate: { summary: 'write a synthetic Azure environment with labelled attacks', load: async () => (await import('./generate.js')).generateCommand },
-  demo: { summary: 'generate, ingest and report on the synthetic environment', load: async () => (await import('./demo.js')).demoCommand },
+  ingest: {
+    summary: 'read flow-log files or directory trees into the database',
+    load: async () => (await import('./ingest.js')).ingestCommand,
+  },
+  sql: {
+    summary: 'run DuckDB SQL over the database',
+    load: async () => (await import('./sql.js')).sqlCommand,
+  },
+  generate: {
+    summary: 'write a synthetic Azure environment with labelled attacks',
+    load: async () => (await import('./generate.js')).generateCommand,
+  },
+  demo: {
+    summary: 'generate, ingest and report on the synthetic environment',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
 };
 
 const USAGE = `vnetflow: Traffic Analytics and hunting for Azure VNet flow logs, self-hosted

@@ -6,16 +6,30 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** parseArgs with every option error turned into a UsageError naming the command. */
 export function parse<O extends Options>(command: string, argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message.replace(/\. To specify.*$/s, '')} (see vnetflow ${command} --help)`);
+    throw new UsageError(
+      `${command}: ${(err as Error).message.replace(/\. To specify.*$/s, '')} (see vnetflow ${command} --help)`,
+    );
   }
 }
 
 /** An integer option, with a clear error when it is not one. */
-export function intOption(command: string, name: string, value: string | undefined, fallback: number, min = 0): number {
+export function intOption(
+  command: string,
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min = 0,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return n;
 }

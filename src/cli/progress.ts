@@ -4,7 +4,10 @@ import type { Progress } from '../ingest/ingest.js';
  * A one-line progress bar on stderr, only when stderr is a terminal, so piped and scripted runs
  * stay quiet.
  */
-export function progressBar(stream: NodeJS.WriteStream = process.stderr): { update(p: Progress): void; done(): void } {
+export function progressBar(stream: NodeJS.WriteStream = process.stderr): {
+  update(p: Progress): void;
+  done(): void;
+} {
   if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
   const started = performance.now();
   let shown = false;

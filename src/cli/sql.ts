@@ -22,14 +22,19 @@ Examples:
   vnetflow sql "SELECT FlowStatus, count(*) FROM FlowTuples GROUP BY ALL"
   vnetflow sql --format csv "SELECT * FROM FlowTuples WHERE DestPort = 22 LIMIT 100" > ssh.csv`,
   async run(argv) {
-    const { values, positionals } = parse('sql', argv, { db: { type: 'string' }, format: { type: 'string' } });
+    const { values, positionals } = parse('sql', argv, {
+      db: { type: 'string' },
+      format: { type: 'string' },
+    });
     if (values.help) {
       console.log(this.help);
       return 0;
     }
     const format = (values.format as string | undefined) ?? 'table';
-    if (!['table', 'csv', 'json'].includes(format)) throw new UsageError(`sql: --format must be table, csv or json, got ${JSON.stringify(format)}`);
-    if (positionals.length !== 1) throw new UsageError('sql: give exactly one SQL statement, quoted (see vnetflow sql --help)');
+    if (!['table', 'csv', 'json'].includes(format))
+      throw new UsageError(`sql: --format must be table, csv or json, got ${JSON.stringify(format)}`);
+    if (positionals.length !== 1)
+      throw new UsageError('sql: give exactly one SQL statement, quoted (see vnetflow sql --help)');
     const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined) });
     try {
       console.log(render(await store.table(positionals[0]), format as OutputFormat));

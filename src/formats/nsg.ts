@@ -1,6 +1,15 @@
 import type { FlowFormat, RecordProblem } from './format.js';
 import { arr, int, obj, str, tupleText } from './salvage-helpers.js';
-import { counter, epochToTimestamp, ipValid, normalMac, port, rawCut, recordTime, timeInRange } from './sql-fragments.js';
+import {
+  counter,
+  epochToTimestamp,
+  ipValid,
+  normalMac,
+  port,
+  rawCut,
+  recordTime,
+  timeInRange,
+} from './sql-fragments.js';
 
 const RECORD_TYPE = `STRUCT("time" VARCHAR, systemId VARCHAR, category VARCHAR, resourceId VARCHAR,
   operationName VARCHAR, properties STRUCT("Version" INTEGER, flows STRUCT("rule" VARCHAR,
@@ -16,7 +25,8 @@ export const nsg: FlowFormat = {
   name: 'nsg',
   recordType: RECORD_TYPE,
   matches: (head) =>
-    head.includes('NetworkSecurityGroupFlowEvent') || (head.includes('"properties"') && head.includes('"flowTuples"')),
+    head.includes('NetworkSecurityGroupFlowEvent') ||
+    (head.includes('"properties"') && head.includes('"flowTuples"')),
   stageSql(recs) {
     const flat = `flatten(list_transform(coalesce(r.properties.flows, []), lambda f:
         flatten(list_transform(coalesce(f.flows, []), lambda m:

@@ -28,9 +28,16 @@ export function detect(head: string): Detection {
   if (/^\s*\{\s*"records"\s*:/.test(text)) framing = 'records';
   else if (first[0] === '[') framing = 'array';
   else if (first[0] === '{') framing = 'stream';
-  else return { ok: false, reason: `not JSON: starts with ${JSON.stringify(text.slice(first.index, first.index + 20))}` };
+  else
+    return {
+      ok: false,
+      reason: `not JSON: starts with ${JSON.stringify(text.slice(first.index, first.index + 20))}`,
+    };
   for (const format of Object.values(formats)) {
     if (format.matches(text)) return { ok: true, framing, format };
   }
-  return { ok: false, reason: 'JSON, but not a known flow-log format (no flowRecords, properties.flows or flow.0)' };
+  return {
+    ok: false,
+    reason: 'JSON, but not a known flow-log format (no flowRecords, properties.flows or flow.0)',
+  };
 }

@@ -16,7 +16,8 @@ export function int(v: unknown): number | null {
 /** An array field: the array, or [] with a problem noted when something else stands there. */
 export function arr(v: unknown, what: string, problems: RecordProblem[]): unknown[] {
   if (Array.isArray(v)) return v;
-  if (v !== undefined && v !== null) problems.push({ tupleIndex: null, reason: `${what} is not an array`, raw: JSON.stringify(v) });
+  if (v !== undefined && v !== null)
+    problems.push({ tupleIndex: null, reason: `${what} is not an array`, raw: JSON.stringify(v) });
   return [];
 }
 
@@ -30,5 +31,5 @@ export function obj(v: unknown): Record<string, unknown> {
  * them with the raw value in IngestErrors, exactly once.
  */
 export function tupleText(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? 'undefined';
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined');
 }

@@ -1,4 +1,13 @@
-import { counter, epochToTimestamp, ipValid, l4Letter, normalMac, port, rawCut, timeInRange } from './sql-fragments.js';
+import {
+  counter,
+  epochToTimestamp,
+  ipValid,
+  l4Letter,
+  normalMac,
+  port,
+  rawCut,
+  timeInRange,
+} from './sql-fragments.js';
 
 const ENCRYPTION_CODES = [
   'X',

@@ -51,7 +51,10 @@ export const vnetV4: FlowFormat = {
         aclID: str(flow.aclID),
         flowGroups: arr(flow.flowGroups, 'flowGroups', problems).map((g) => {
           const group = obj(g);
-          return { rule: str(group.rule), flowTuples: arr(group.flowTuples, 'flowTuples', problems).map(tupleText) };
+          return {
+            rule: str(group.rule),
+            flowTuples: arr(group.flowTuples, 'flowTuples', problems).map(tupleText),
+          };
         }),
       };
     });

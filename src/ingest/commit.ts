@@ -52,8 +52,12 @@ export async function commitBatch(
   checkpoints: (counts: readonly ItemCounts[]) => Checkpoint[],
   tempDir: string,
 ): Promise<{ batchId: number; counts: ItemCounts[] }> {
-  const cols = flowTuples.columns.filter((c) => c.name !== 'SourceUri' && c.name !== 'IngestBatch').map((c) => ident(c.name));
-  const [win] = await store.rows(`SELECT min(TimeGenerated) AS lo, max(TimeGenerated) AS hi FROM ${STAGE} WHERE ${VALID}`);
+  const cols = flowTuples.columns
+    .filter((c) => c.name !== 'SourceUri' && c.name !== 'IngestBatch')
+    .map((c) => ident(c.name));
+  const [win] = await store.rows(
+    `SELECT min(TimeGenerated) AS lo, max(TimeGenerated) AS hi FROM ${STAGE} WHERE ${VALID}`,
+  );
   const source = (await overlapsWithinBatch(store))
     ? `(SELECT DISTINCT ON (${KEY.map(ident).join(', ')}) * FROM ${STAGE} WHERE ${VALID} ORDER BY item_id, rec_idx, tup_idx)`
     : `(SELECT * FROM ${STAGE} WHERE ${VALID})`;
@@ -142,6 +146,7 @@ async function itemCounts(store: Store, itemCount: number, batchId: number): Pro
       recordsSeen: r.records === null ? 0 : Number(r.records),
     };
   }
-  for (const r of stored) counts[Number(r.item_id)] = { ...counts[Number(r.item_id)], tuplesStored: Number(r.n) };
+  for (const r of stored)
+    counts[Number(r.item_id)] = { ...counts[Number(r.item_id)], tuplesStored: Number(r.n) };
   return counts;
 }

@@ -67,7 +67,13 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       filesDone += batch.length;
       batch = [];
       batchBytes = 0;
-      options.onProgress?.({ bytesDone, bytesTotal, filesDone, filesTotal: items.length, tuplesStored: summary.tuplesStored });
+      options.onProgress?.({
+        bytesDone,
+        bytesTotal,
+        filesDone,
+        filesTotal: items.length,
+        tuplesStored: summary.tuplesStored,
+      });
     };
     for (const item of items) {
       let p: Prepared | NotReady;
@@ -75,7 +81,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         p = await prepare(item, checkpoints.get(item.uri), tempDir);
       } catch (err) {
         // The item vanished or became unreadable between listing and reading: say so, go on.
-        addSource(summary, skippedResult({ uri: item.uri, reason: `unreadable: ${(err as Error).message}`, unreadable: true }));
+        addSource(
+          summary,
+          skippedResult({ uri: item.uri, reason: `unreadable: ${(err as Error).message}`, unreadable: true }),
+        );
         continue;
       }
       if (p.kind !== 'ready') {
@@ -120,7 +129,13 @@ async function runBatch(
   const errors: ErrorRow[] = batch.flatMap((p) => p.errors);
   errors.push(...(await sqlErrors(store, batch)));
   summary.batches++;
-  const { counts } = await commitBatch(store, batch.length, errors, (c) => nextCheckpoints(batch, c, checkpoints), tempDir);
+  const { counts } = await commitBatch(
+    store,
+    batch.length,
+    errors,
+    (c) => nextCheckpoints(batch, c, checkpoints),
+    tempDir,
+  );
   batch.forEach((p, i) => {
     const c = counts[i];
     const nodeRecordErrors = p.errors.filter((e) => e.Level === 'record').length;
@@ -128,7 +143,7 @@ async function runBatch(
       uri: p.item.uri,
       format: p.format.name,
       status: p.mode,
-      records: p.direct ? c.recordsSeen : p.pieces?.length ?? 0,
+      records: p.direct ? c.recordsSeen : (p.pieces?.length ?? 0),
       tuplesRead: c.tuplesRead,
       tuplesStored: c.tuplesStored,
       tuplesRejected: c.tuplesRejected,
@@ -140,7 +155,11 @@ async function runBatch(
 }
 
 /** The checkpoints a batch commits: new offsets plus cumulative counters. */
-function nextCheckpoints(batch: readonly Prepared[], counts: readonly ItemCounts[], old: Map<string, Checkpoint>): Checkpoint[] {
+function nextCheckpoints(
+  batch: readonly Prepared[],
+  counts: readonly ItemCounts[],
+  old: Map<string, Checkpoint>,
+): Checkpoint[] {
   return batch.map((p, i) => {
     const prev = p.mode === 'grown' ? old.get(p.item.uri) : undefined;
     const c = counts[i];
@@ -193,7 +212,16 @@ async function sqlErrors(store: Store, batch: readonly Prepared[]): Promise<Erro
 
 /** Unchanged and skipped items are only counted; a rejected file is stored with its checkpoint. */
 async function settleNotReady(store: Store, p: NotReady, summary: IngestSummary): Promise<void> {
-  const base = { uri: p.item.uri, format: null, records: 0, tuplesRead: 0, tuplesStored: 0, tuplesRejected: 0, duplicatesSkipped: 0, recordsRejected: 0 };
+  const base = {
+    uri: p.item.uri,
+    format: null,
+    records: 0,
+    tuplesRead: 0,
+    tuplesStored: 0,
+    tuplesRejected: 0,
+    duplicatesSkipped: 0,
+    recordsRejected: 0,
+  };
   if (p.kind === 'unchanged') return addSource(summary, { ...base, status: 'unchanged' });
   if (p.kind === 'skipped') return addSource(summary, { ...base, status: 'skipped', note: p.reason });
   const e = p.error;
@@ -208,5 +236,16 @@ async function settleNotReady(store: Store, p: NotReady, summary: IngestSummary)
 }
 
 function skippedResult(x: Skipped): Parameters<typeof addSource>[1] {
-  return { uri: x.uri, format: null, status: x.unreadable ? 'rejected' : 'skipped', records: 0, tuplesRead: 0, tuplesStored: 0, tuplesRejected: 0, duplicatesSkipped: 0, recordsRejected: 0, note: x.reason };
+  return {
+    uri: x.uri,
+    format: null,
+    status: x.unreadable ? 'rejected' : 'skipped',
+    records: 0,
+    tuplesRead: 0,
+    tuplesStored: 0,
+    tuplesRejected: 0,
+    duplicatesSkipped: 0,
+    recordsRejected: 0,
+    note: x.reason,
+  };
 }

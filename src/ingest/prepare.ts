@@ -26,7 +26,10 @@ export interface Prepared {
   readonly pieces: readonly Piece[] | null;
   readonly content: Content;
   readonly errors: ErrorRow[];
-  readonly checkpoint: Omit<Checkpoint, 'tuplesRead' | 'tuplesStored' | 'tuplesRejected' | 'duplicatesSkipped'>;
+  readonly checkpoint: Omit<
+    Checkpoint,
+    'tuplesRead' | 'tuplesStored' | 'tuplesRejected' | 'duplicatesSkipped'
+  >;
   readonly bytes: number;
 }
 
@@ -34,7 +37,12 @@ export interface Prepared {
 export type NotReady =
   | { readonly kind: 'unchanged'; readonly item: SourceItem }
   | { readonly kind: 'skipped'; readonly item: SourceItem; readonly reason: string }
-  | { readonly kind: 'rejected'; readonly item: SourceItem; readonly error: ErrorRow; readonly checkpoint: Checkpoint };
+  | {
+      readonly kind: 'rejected';
+      readonly item: SourceItem;
+      readonly error: ErrorRow;
+      readonly checkpoint: Checkpoint;
+    };
 
 /**
  * Decides how to read one item. Whole, complete records blobs take the fast path (DuckDB reads the
@@ -47,14 +55,16 @@ export async function prepare(
   tempDir: string,
   forceNode = false,
 ): Promise<Prepared | NotReady> {
-  if (!forceNode && cp && cp.size === item.size && cp.mtimeMs === item.mtimeMs) return { kind: 'unchanged', item };
+  if (!forceNode && cp && cp.size === item.size && cp.mtimeMs === item.mtimeMs)
+    return { kind: 'unchanged', item };
   const content = await openContent(item);
   const head = (await content.read(0, HEAD_BYTES)).toString('utf8');
   const det = detect(head);
   if (!det.ok) {
     // Found by walking a tree and well-formed but of another kind (DNS logs, topology): not ours to
     // reject. Named explicitly, or not JSON at all: an error the user should see.
-    if (!item.explicit && det.reason.startsWith('JSON, but')) return { kind: 'skipped', item, reason: det.reason };
+    if (!item.explicit && det.reason.startsWith('JSON, but'))
+      return { kind: 'skipped', item, reason: det.reason };
     return rejected(item, content, det.reason, head);
   }
   const errors: ErrorRow[] = [];
@@ -107,7 +117,13 @@ async function frameInNode(
 ): Promise<Prepared | NotReady> {
   const buf = await content.read(from, content.length);
   const start = from === 0 ? bodyStart(buf, framing) : 0;
-  if (start < 0) return rejected(item, content, `expected ${framing === 'records' ? '{"records":[' : '['} at the start`, buf.toString('utf8', 0, 200));
+  if (start < 0)
+    return rejected(
+      item,
+      content,
+      `expected ${framing === 'records' ? '{"records":[' : '['} at the start`,
+      buf.toString('utf8', 0, 200),
+    );
   const split = splitPieces(buf, start, framing !== 'stream');
   const records: string[] = [];
   const pieces: Piece[] = [];
@@ -115,17 +131,35 @@ async function frameInNode(
     const abs: Piece = { start: from + p.start, end: from + p.end };
     pieces.push(abs);
     const text = buf.toString('utf8', p.start, p.end);
-    const where = { SourceUri: item.uri, Format: format.name, ByteOffset: abs.start, RecordIndex: recBase + i };
+    const where = {
+      SourceUri: item.uri,
+      Format: format.name,
+      ByteOffset: abs.start,
+      RecordIndex: recBase + i,
+    };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      errors.push({ ...where, Level: 'record', TupleIndex: null, Reason: `invalid JSON: ${(err as Error).message}`, RawText: cutRaw(text) });
+      errors.push({
+        ...where,
+        Level: 'record',
+        TupleIndex: null,
+        Reason: `invalid JSON: ${(err as Error).message}`,
+        RawText: cutRaw(text),
+      });
       records.push('null');
       return;
     }
     const { record, problems } = format.salvage(parsed);
-    for (const pr of problems) errors.push({ ...where, Level: pr.tupleIndex === null ? 'record' : 'tuple', TupleIndex: pr.tupleIndex, Reason: pr.reason, RawText: cutRaw(pr.raw) });
+    for (const pr of problems)
+      errors.push({
+        ...where,
+        Level: pr.tupleIndex === null ? 'record' : 'tuple',
+        TupleIndex: pr.tupleIndex,
+        Reason: pr.reason,
+        RawText: cutRaw(pr.raw),
+      });
     records.push(JSON.stringify(record));
   });
   for (const j of split.junk) {
@@ -154,17 +188,46 @@ async function frameInNode(
     pieces,
     content,
     errors,
-    checkpoint: checkpointOf(item, format, consumed, recBase + pieces.length, await fingerprint(content, consumed)),
+    checkpoint: checkpointOf(
+      item,
+      format,
+      consumed,
+      recBase + pieces.length,
+      await fingerprint(content, consumed),
+    ),
     bytes: buf.length,
   };
 }
 
-function checkpointOf(item: SourceItem, format: FlowFormat, consumed: number, records: number, fp: string): Prepared['checkpoint'] {
-  return { uri: item.uri, format: format.name, size: item.size, mtimeMs: item.mtimeMs, consumedOffset: consumed, recordsConsumed: records, fingerprint: fp };
+function checkpointOf(
+  item: SourceItem,
+  format: FlowFormat,
+  consumed: number,
+  records: number,
+  fp: string,
+): Prepared['checkpoint'] {
+  return {
+    uri: item.uri,
+    format: format.name,
+    size: item.size,
+    mtimeMs: item.mtimeMs,
+    consumedOffset: consumed,
+    recordsConsumed: records,
+    fingerprint: fp,
+  };
 }
 
 function fileError(item: SourceItem, format: string | null, reason: string, raw: string | null): ErrorRow {
-  return { SourceUri: item.uri, Format: format, Level: 'file', ByteOffset: 0, RecordIndex: null, TupleIndex: null, Reason: reason, RawText: raw === null ? null : cutRaw(raw) };
+  return {
+    SourceUri: item.uri,
+    Format: format,
+    Level: 'file',
+    ByteOffset: 0,
+    RecordIndex: null,
+    TupleIndex: null,
+    Reason: reason,
+    RawText: raw === null ? null : cutRaw(raw),
+  };
 }
 
 async function rejected(item: SourceItem, content: Content, reason: string, head: string): Promise<NotReady> {

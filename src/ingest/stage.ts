@@ -30,7 +30,9 @@ export async function stageBatch(store: Store, items: readonly Prepared[]): Prom
   for (const [format, group] of byFormat) {
     const select = `SELECT s.* EXCLUDE (filename, rec_idx), i.item_id, i.rec_base + s.rec_idx AS rec_idx
       FROM (${format.stageSql(recsSql(format, group))}) s JOIN ${ITEMS} i ON i.filename = s.filename`;
-    await store.run(first ? `CREATE OR REPLACE TEMP TABLE ${STAGE} AS ${select}` : `INSERT INTO ${STAGE} BY NAME ${select}`);
+    await store.run(
+      first ? `CREATE OR REPLACE TEMP TABLE ${STAGE} AS ${select}` : `INSERT INTO ${STAGE} BY NAME ${select}`,
+    );
     first = false;
   }
 }

@@ -1,4 +1,16 @@
-import { appService, flowLogId, nics, onPrem, REGION, SUBS, vnetId, vnetOf, vnets, webLb, type Nic } from './estate.js';
+import {
+  appService,
+  flowLogId,
+  nics,
+  onPrem,
+  REGION,
+  SUBS,
+  vnetId,
+  vnetOf,
+  vnets,
+  webLb,
+  type Nic,
+} from './estate.js';
 
 /** An ARM resource as Azure Resource Graph returns it. */
 export interface ArmResource {
@@ -15,20 +27,60 @@ export interface ArmResource {
 const rid = (sub: string, rg: string, type: string, name: string): string =>
   `/subscriptions/${sub}/resourceGroups/${rg}/providers/${type}/${name}`;
 
-function res(sub: string, rg: string, type: string, name: string, properties: Record<string, unknown>): ArmResource {
-  return { id: rid(sub, rg, type, name), name, type: type.toLowerCase(), location: REGION, resourceGroup: rg, subscriptionId: sub, tags: { env: rg.startsWith('dev') ? 'dev' : 'prod' }, properties };
+function res(
+  sub: string,
+  rg: string,
+  type: string,
+  name: string,
+  properties: Record<string, unknown>,
+): ArmResource {
+  return {
+    id: rid(sub, rg, type, name),
+    name,
+    type: type.toLowerCase(),
+    location: REGION,
+    resourceGroup: rg,
+    subscriptionId: sub,
+    tags: { env: rg.startsWith('dev') ? 'dev' : 'prod' },
+    properties,
+  };
 }
 
 const armMac = (m: string): string => m.match(/../g)!.join('-');
 
 function nsgRules(name: string): Record<string, unknown>[] {
-  const rule = (n: string, priority: number, access: string, direction: string, port: string, src = '*', dst = '*') => ({
+  const rule = (
+    n: string,
+    priority: number,
+    access: string,
+    direction: string,
+    port: string,
+    src = '*',
+    dst = '*',
+  ) => ({
     name: n,
-    properties: { priority, access, direction, protocol: 'Tcp', sourceAddressPrefix: src, sourcePortRange: '*', destinationAddressPrefix: dst, destinationPortRange: port },
+    properties: {
+      priority,
+      access,
+      direction,
+      protocol: 'Tcp',
+      sourceAddressPrefix: src,
+      sourcePortRange: '*',
+      destinationAddressPrefix: dst,
+      destinationPortRange: port,
+    },
   });
-  if (name === 'db-nsg') return [rule('AllowAppToSql', 100, 'Allow', 'Inbound', '1433', '10.1.1.64/27'), rule('DenyDevToSql', 110, 'Deny', 'Inbound', '1433', '10.3.0.0/16')];
+  if (name === 'db-nsg')
+    return [
+      rule('AllowAppToSql', 100, 'Allow', 'Inbound', '1433', '10.1.1.64/27'),
+      rule('DenyDevToSql', 110, 'Deny', 'Inbound', '1433', '10.3.0.0/16'),
+    ];
   if (name === 'web-nsg')
-    return [rule('AllowHttpsInbound', 100, 'Allow', 'Inbound', '443'), rule('AllowSshInbound', 110, 'Allow', 'Inbound', '22'), rule('AllowRdpInbound', 120, 'Allow', 'Inbound', '3389')];
+    return [
+      rule('AllowHttpsInbound', 100, 'Allow', 'Inbound', '443'),
+      rule('AllowSshInbound', 110, 'Allow', 'Inbound', '22'),
+      rule('AllowRdpInbound', 120, 'Allow', 'Inbound', '3389'),
+    ];
   return [rule('AllowVnetInbound', 100, 'Allow', 'Inbound', '*', 'VirtualNetwork', 'VirtualNetwork')];
 }
 
@@ -44,19 +96,43 @@ export function armResources(): ArmResource[] {
           id: `${vnetId(v)}/subnets/${s.name}`,
           properties: {
             addressPrefix: s.prefix,
-            ...(s.routeTable ? { routeTable: { id: rid(v.sub, v.rg, 'Microsoft.Network/routeTables', s.routeTable) } } : {}),
-            ...(s.nsg ? { networkSecurityGroup: { id: rid(v.sub, v.rg, 'Microsoft.Network/networkSecurityGroups', s.nsg) } } : {}),
+            ...(s.routeTable
+              ? { routeTable: { id: rid(v.sub, v.rg, 'Microsoft.Network/routeTables', s.routeTable) } }
+              : {}),
+            ...(s.nsg
+              ? {
+                  networkSecurityGroup: {
+                    id: rid(v.sub, v.rg, 'Microsoft.Network/networkSecurityGroups', s.nsg),
+                  },
+                }
+              : {}),
           },
         })),
         virtualNetworkPeerings: v.peers.map((p) => {
           const peer = vnets.find((x) => x.name === p)!;
-          return { name: `${v.name}-to-${p}`, properties: { peeringState: 'Connected', remoteVirtualNetwork: { id: vnetId(peer) }, allowForwardedTraffic: true, useRemoteGateways: v.name !== 'hub-vnet' && p === 'hub-vnet' } };
+          return {
+            name: `${v.name}-to-${p}`,
+            properties: {
+              peeringState: 'Connected',
+              remoteVirtualNetwork: { id: vnetId(peer) },
+              allowForwardedTraffic: true,
+              useRemoteGateways: v.name !== 'hub-vnet' && p === 'hub-vnet',
+            },
+          };
         }),
-        encryption: { enabled: v.name === 'flowlogs-vnet' || v.name === 'dev-vnet', enforcement: 'AllowUnencrypted' },
+        encryption: {
+          enabled: v.name === 'flowlogs-vnet' || v.name === 'dev-vnet',
+          enforcement: 'AllowUnencrypted',
+        },
       }),
     );
     for (const s of v.subnets) {
-      if (s.nsg) out.push(res(v.sub, v.rg, 'Microsoft.Network/networkSecurityGroups', s.nsg, { securityRules: nsgRules(s.nsg) }));
+      if (s.nsg)
+        out.push(
+          res(v.sub, v.rg, 'Microsoft.Network/networkSecurityGroups', s.nsg, {
+            securityRules: nsgRules(s.nsg),
+          }),
+        );
     }
   }
   for (const n of nics) out.push(...nicResources(n));
@@ -65,37 +141,101 @@ export function armResources(): ArmResource[] {
   out.push(
     res(prod, 'flowlogs', 'Microsoft.Network/routeTables', 'flowlogs-rt', {
       routes: [
-        { name: 'default-via-firewall', properties: { addressPrefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.0.1.4' } },
-        { name: 'onprem-via-gateway', properties: { addressPrefix: '10.4.0.0/16', nextHopType: 'VirtualNetworkGateway' } },
-        { name: 'dev-via-firewall', properties: { addressPrefix: '10.3.0.0/16', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.0.1.4' } },
+        {
+          name: 'default-via-firewall',
+          properties: {
+            addressPrefix: '0.0.0.0/0',
+            nextHopType: 'VirtualAppliance',
+            nextHopIpAddress: '10.0.1.4',
+          },
+        },
+        {
+          name: 'onprem-via-gateway',
+          properties: { addressPrefix: '10.4.0.0/16', nextHopType: 'VirtualNetworkGateway' },
+        },
+        {
+          name: 'dev-via-firewall',
+          properties: {
+            addressPrefix: '10.3.0.0/16',
+            nextHopType: 'VirtualAppliance',
+            nextHopIpAddress: '10.0.1.4',
+          },
+        },
       ],
     }),
     res(prod, 'dev-network', 'Microsoft.Network/routeTables', 'dev-rt', {
-      routes: [{ name: 'default-via-firewall', properties: { addressPrefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.0.1.4' } }],
+      routes: [
+        {
+          name: 'default-via-firewall',
+          properties: {
+            addressPrefix: '0.0.0.0/0',
+            nextHopType: 'VirtualAppliance',
+            nextHopIpAddress: '10.0.1.4',
+          },
+        },
+      ],
     }),
     res(prod, webLb.rg, 'Microsoft.Network/loadBalancers', webLb.name, {
-      frontendIPConfigurations: [{ name: 'web-frontend', properties: { privateIPAddress: webLb.frontendIp, subnet: { id: `${vnetId(vnets[1])}/subnets/web` } } }],
-      backendAddressPools: [{ name: 'web-backend', properties: { loadBalancerBackendAddresses: webLb.backend.map((ip) => ({ properties: { ipAddress: ip } })) } }],
-      loadBalancingRules: [{ name: 'https', properties: { frontendPort: 443, backendPort: 443, protocol: 'Tcp' } }],
+      frontendIPConfigurations: [
+        {
+          name: 'web-frontend',
+          properties: {
+            privateIPAddress: webLb.frontendIp,
+            subnet: { id: `${vnetId(vnets[1])}/subnets/web` },
+          },
+        },
+      ],
+      backendAddressPools: [
+        {
+          name: 'web-backend',
+          properties: {
+            loadBalancerBackendAddresses: webLb.backend.map((ip) => ({ properties: { ipAddress: ip } })),
+          },
+        },
+      ],
+      loadBalancingRules: [
+        { name: 'https', properties: { frontendPort: 443, backendPort: 443, protocol: 'Tcp' } },
+      ],
     }),
-    res(conn, 'hub-network', 'Microsoft.Network/virtualNetworkGateways', onPrem.expressRoute.gateway, { gatewayType: 'ExpressRoute', ipConfigurations: [{ properties: { subnet: { id: `${vnetId(vnets[0])}/subnets/GatewaySubnet` } } }] }),
+    res(conn, 'hub-network', 'Microsoft.Network/virtualNetworkGateways', onPrem.expressRoute.gateway, {
+      gatewayType: 'ExpressRoute',
+      ipConfigurations: [{ properties: { subnet: { id: `${vnetId(vnets[0])}/subnets/GatewaySubnet` } } }],
+    }),
     res(conn, 'hub-network', 'Microsoft.Network/virtualNetworkGateways', onPrem.vpn.gateway, {
       gatewayType: 'Vpn',
       vpnClientConfiguration: { vpnClientAddressPool: { addressPrefixes: [onPrem.p2s.pool] } },
       ipConfigurations: [{ properties: { subnet: { id: `${vnetId(vnets[0])}/subnets/GatewaySubnet` } } }],
     }),
-    res(conn, 'hub-network', 'Microsoft.Network/expressRouteCircuits', onPrem.expressRoute.circuit, { serviceProviderProperties: { serviceProviderName: 'Equinix', peeringLocation: 'Amsterdam', bandwidthInMbps: 1000 }, peerings: [{ name: 'AzurePrivatePeering', properties: { peeringType: 'AzurePrivatePeering' } }] }),
+    res(conn, 'hub-network', 'Microsoft.Network/expressRouteCircuits', onPrem.expressRoute.circuit, {
+      serviceProviderProperties: {
+        serviceProviderName: 'Equinix',
+        peeringLocation: 'Amsterdam',
+        bandwidthInMbps: 1000,
+      },
+      peerings: [{ name: 'AzurePrivatePeering', properties: { peeringType: 'AzurePrivatePeering' } }],
+    }),
     res(conn, 'hub-network', 'Microsoft.Network/connections', onPrem.expressRoute.connection, {
       connectionType: 'ExpressRoute',
-      virtualNetworkGateway1: { id: rid(conn, 'hub-network', 'Microsoft.Network/virtualNetworkGateways', onPrem.expressRoute.gateway) },
-      peer: { id: rid(conn, 'hub-network', 'Microsoft.Network/expressRouteCircuits', onPrem.expressRoute.circuit) },
+      virtualNetworkGateway1: {
+        id: rid(conn, 'hub-network', 'Microsoft.Network/virtualNetworkGateways', onPrem.expressRoute.gateway),
+      },
+      peer: {
+        id: rid(conn, 'hub-network', 'Microsoft.Network/expressRouteCircuits', onPrem.expressRoute.circuit),
+      },
       onPremAddressPrefixes: onPrem.expressRoute.prefixes,
     }),
-    res(conn, 'hub-network', 'Microsoft.Network/localNetworkGateways', onPrem.vpn.localGateway, { gatewayIpAddress: '198.51.100.20', localNetworkAddressSpace: { addressPrefixes: onPrem.vpn.prefixes } }),
+    res(conn, 'hub-network', 'Microsoft.Network/localNetworkGateways', onPrem.vpn.localGateway, {
+      gatewayIpAddress: '198.51.100.20',
+      localNetworkAddressSpace: { addressPrefixes: onPrem.vpn.prefixes },
+    }),
     res(conn, 'hub-network', 'Microsoft.Network/connections', onPrem.vpn.connection, {
       connectionType: 'IPsec',
-      virtualNetworkGateway1: { id: rid(conn, 'hub-network', 'Microsoft.Network/virtualNetworkGateways', onPrem.vpn.gateway) },
-      localNetworkGateway2: { id: rid(conn, 'hub-network', 'Microsoft.Network/localNetworkGateways', onPrem.vpn.localGateway) },
+      virtualNetworkGateway1: {
+        id: rid(conn, 'hub-network', 'Microsoft.Network/virtualNetworkGateways', onPrem.vpn.gateway),
+      },
+      localNetworkGateway2: {
+        id: rid(conn, 'hub-network', 'Microsoft.Network/localNetworkGateways', onPrem.vpn.localGateway),
+      },
     }),
     res(prod, appService.rg, 'Microsoft.Web/sites', appService.name, {
       virtualNetworkSubnetId: `${vnetId(vnets[1])}/subnets/appsvc-integration`,
@@ -105,13 +245,21 @@ export function armResources(): ArmResource[] {
   );
   for (const v of vnets) {
     out.push(
-      res(v.sub, 'NetworkWatcherRG', 'Microsoft.Network/networkWatchers/flowLogs', `NetworkWatcher_${REGION}/${v.name}-flowlog`, {
-        targetResourceId: vnetId(v),
-        flowLogResourceId: flowLogId(v),
-        enabled: true,
-        format: { type: 'JSON', version: 4 },
-        flowAnalyticsConfiguration: { networkWatcherFlowAnalyticsConfiguration: { enabled: true, trafficAnalyticsInterval: 60 } },
-      }),
+      res(
+        v.sub,
+        'NetworkWatcherRG',
+        'Microsoft.Network/networkWatchers/flowLogs',
+        `NetworkWatcher_${REGION}/${v.name}-flowlog`,
+        {
+          targetResourceId: vnetId(v),
+          flowLogResourceId: flowLogId(v),
+          enabled: true,
+          format: { type: 'JSON', version: 4 },
+          flowAnalyticsConfiguration: {
+            networkWatcherFlowAnalyticsConfiguration: { enabled: true, trafficAnalyticsInterval: 60 },
+          },
+        },
+      ),
     );
   }
   return out;
@@ -127,21 +275,44 @@ function nicResources(n: Nic): ArmResource[] {
       macAddress: armMac(n.mac),
       virtualMachine: { id: vmId },
       enableIPForwarding: n.role === 'firewall',
-      ...(n.nsg ? { networkSecurityGroup: { id: rid(v.sub, v.rg, 'Microsoft.Network/networkSecurityGroups', n.nsg) } } : {}),
+      ...(n.nsg
+        ? { networkSecurityGroup: { id: rid(v.sub, v.rg, 'Microsoft.Network/networkSecurityGroups', n.nsg) } }
+        : {}),
       ipConfigurations: [
         {
           name: 'ipconfig1',
           properties: {
             privateIPAddress: n.ip,
             subnet: { id: `${vnetId(v)}/subnets/${n.subnet}` },
-            ...(n.publicIp ? { publicIPAddress: { id: rid(v.sub, n.rg, 'Microsoft.Network/publicIPAddresses', pipName) } } : {}),
-            ...(webLb.backend.includes(n.ip) ? { loadBalancerBackendAddressPools: [{ id: `${rid(SUBS.prod, webLb.rg, 'Microsoft.Network/loadBalancers', webLb.name)}/backendAddressPools/web-backend` }] } : {}),
+            ...(n.publicIp
+              ? { publicIPAddress: { id: rid(v.sub, n.rg, 'Microsoft.Network/publicIPAddresses', pipName) } }
+              : {}),
+            ...(webLb.backend.includes(n.ip)
+              ? {
+                  loadBalancerBackendAddressPools: [
+                    {
+                      id: `${rid(SUBS.prod, webLb.rg, 'Microsoft.Network/loadBalancers', webLb.name)}/backendAddressPools/web-backend`,
+                    },
+                  ],
+                }
+              : {}),
           },
         },
       ],
     }),
-    res(v.sub, n.rg, 'Microsoft.Compute/virtualMachines', n.vm, { networkProfile: { networkInterfaces: [{ id: rid(v.sub, n.rg, 'Microsoft.Network/networkInterfaces', n.name) }] }, storageProfile: { osDisk: { osType: n.role === 'win' ? 'Windows' : 'Linux' } } }),
+    res(v.sub, n.rg, 'Microsoft.Compute/virtualMachines', n.vm, {
+      networkProfile: {
+        networkInterfaces: [{ id: rid(v.sub, n.rg, 'Microsoft.Network/networkInterfaces', n.name) }],
+      },
+      storageProfile: { osDisk: { osType: n.role === 'win' ? 'Windows' : 'Linux' } },
+    }),
   );
-  if (n.publicIp) out.push(res(v.sub, n.rg, 'Microsoft.Network/publicIPAddresses', pipName, { ipAddress: n.publicIp, publicIPAllocationMethod: 'Static' }));
+  if (n.publicIp)
+    out.push(
+      res(v.sub, n.rg, 'Microsoft.Network/publicIPAddresses', pipName, {
+        ipAddress: n.publicIp,
+        publicIPAllocationMethod: 'Static',
+      }),
+    );
   return out;
 }

@@ -21,8 +21,20 @@ function hourPath(hour: number, mac: string): string {
  * Writes one hour of one NIC as a PT1H.json in the real layout and shape: a record a minute,
  * tuples grouped by aclID (v4) or NSG rule (NSG v2), no whitespace, as Azure writes them.
  */
-export function writeNicHour(root: string, format: BlobFormat, nic: Nic, hour: number, entries: Entry[], tally: Tally): number {
-  const usable = format === 'nsg' ? entries.filter((e) => e.obs.nic.nsg && (e.conn.proto === 6 || e.conn.proto === 17) && e.obs.rule !== 'unspecified') : entries;
+export function writeNicHour(
+  root: string,
+  format: BlobFormat,
+  nic: Nic,
+  hour: number,
+  entries: Entry[],
+  tally: Tally,
+): number {
+  const usable =
+    format === 'nsg'
+      ? entries.filter(
+          (e) => e.obs.nic.nsg && (e.conn.proto === 6 || e.conn.proto === 17) && e.obs.rule !== 'unspecified',
+        )
+      : entries;
   if (usable.length === 0) return 0;
   usable.sort((a, b) => a.recordTime - b.recordTime || a.t - b.t);
   const byRecord = new Map<number, Entry[]>();
@@ -33,7 +45,8 @@ export function writeNicHour(root: string, format: BlobFormat, nic: Nic, hour: n
     else byRecord.set(minute, [e]);
   }
   const records: string[] = [];
-  for (const list of byRecord.values()) records.push(format === 'vnet' ? vnetRecord(nic, list) : nsgRecord(nic, list));
+  for (const list of byRecord.values())
+    records.push(format === 'vnet' ? vnetRecord(nic, list) : nsgRecord(nic, list));
   for (const e of usable) {
     if (!e.conn.scenario) continue;
     const t = tally.get(e.conn.scenario) ?? { tuples: 0, bytes: 0 };
@@ -77,7 +90,9 @@ function v4Tuple(e: Entry): string {
 function vnetRecord(nic: Nic, list: Entry[]): string {
   const v = vnetOf(nic);
   const flows = [...groupBy(list, (e) => e.obs.acl)].map(([acl, es]) => {
-    const groups = [...groupBy(es, (e) => e.obs.rule)].map(([rule, g]) => `{"rule":"${rule}","flowTuples":[${g.map(v4Tuple).join(',')}]}`);
+    const groups = [...groupBy(es, (e) => e.obs.rule)].map(
+      ([rule, g]) => `{"rule":"${rule}","flowTuples":[${g.map(v4Tuple).join(',')}]}`,
+    );
     const aclId = acl === 'unspecified' ? 'unspecified' : guidOf(`acl:${acl}`);
     return `{"aclID":"${aclId}","flowGroups":[${groups.join(',')}]}`;
   });
@@ -109,4 +124,3 @@ function nsgRecord(nic: Nic, list: Entry[]): string {
     `"operationName":"NetworkSecurityGroupFlowEvents","properties":{"Version":2,"flows":[${rules.join(',')}]}}`
   );
 }
-

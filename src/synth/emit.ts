@@ -17,7 +17,8 @@ export interface Entry {
   readonly recordTime: number;
 }
 
-const packets = (bytes: number, size: number): number => (bytes === 0 ? 0 : Math.max(1, Math.ceil(bytes / size)));
+const packets = (bytes: number, size: number): number =>
+  bytes === 0 ? 0 : Math.max(1, Math.ceil(bytes / size));
 
 /**
  * Turns a connection into tuples on every NIC that observes it: D for a denied attempt; otherwise
@@ -29,10 +30,26 @@ export function tuplesOf(rng: Rng, c: Conn, sink: (e: Entry) => void): void {
     const rec = (t: number): number => Math.floor(t / 60_000) * 60_000 + 60_000 + rng.int(1500, 8000);
     const zero = { pOut: 0, bOut: 0, pIn: 0, bIn: 0 };
     if (c.denied) {
-      sink({ t: c.start, obs, conn: c, state: 'D', ...zero, emptyCounters: rng.chance(0.1), recordTime: rec(c.start) });
+      sink({
+        t: c.start,
+        obs,
+        conn: c,
+        state: 'D',
+        ...zero,
+        emptyCounters: rng.chance(0.1),
+        recordTime: rec(c.start),
+      });
       continue;
     }
-    sink({ t: c.start, obs, conn: c, state: 'B', ...zero, emptyCounters: rng.chance(0.1), recordTime: rec(c.start) });
+    sink({
+      t: c.start,
+      obs,
+      conn: c,
+      state: 'B',
+      ...zero,
+      emptyCounters: rng.chance(0.1),
+      recordTime: rec(c.start),
+    });
     const dur = Math.max(1, c.end - c.start);
     let sentOut = 0;
     let sentIn = 0;
@@ -42,10 +59,32 @@ export function tuplesOf(rng: Rng, c: Conn, sink: (e: Entry) => void): void {
       const bIn = Math.round(c.bytesIn * frac) - sentIn;
       sentOut += bOut;
       sentIn += bIn;
-      sink({ t, obs, conn: c, state: 'C', pOut: packets(bOut, 900), bOut, pIn: packets(bIn, 1300), bIn, emptyCounters: false, recordTime: rec(t) });
+      sink({
+        t,
+        obs,
+        conn: c,
+        state: 'C',
+        pOut: packets(bOut, 900),
+        bOut,
+        pIn: packets(bIn, 1300),
+        bIn,
+        emptyCounters: false,
+        recordTime: rec(t),
+      });
     }
     const bOut = c.bytesOut - sentOut;
     const bIn = c.bytesIn - sentIn;
-    sink({ t: c.end, obs, conn: c, state: 'E', pOut: packets(bOut, 900), bOut, pIn: packets(bIn, 1300), bIn, emptyCounters: false, recordTime: rec(c.end) });
+    sink({
+      t: c.end,
+      obs,
+      conn: c,
+      state: 'E',
+      pOut: packets(bOut, 900),
+      bOut,
+      pIn: packets(bIn, 1300),
+      bIn,
+      emptyCounters: false,
+      recordTime: rec(c.end),
+    });
   }
 }

@@ -15,5 +15,7 @@ export function guidOf(name: string): string {
 
 /** ISO time with 7 fractional digits and Z, as Azure writes record times. */
 export function azureTime(ms: number, extraTicks = 0): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, (_, f: string) => `.${f}${String(extraTicks % 10000).padStart(4, '0')}Z`);
+  return new Date(ms)
+    .toISOString()
+    .replace(/\.(\d{3})Z$/, (_, f: string) => `.${f}${String(extraTicks % 10000).padStart(4, '0')}Z`);
 }

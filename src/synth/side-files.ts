@@ -31,7 +31,9 @@ export class DnsLog {
     if (prev !== undefined && c.start - prev < 600_000) return;
     this.last.set(key, c.start);
     const type = c.dst.includes(':') ? 'AAAA' : 'A';
-    this.add(c.start - this.rng.int(5, 250), c.src, c.dnsName, type, 0, [{ RData: c.dst, Type: type, Class: 'IN', TTL: 300, Name: c.dnsName }]);
+    this.add(c.start - this.rng.int(5, 250), c.src, c.dnsName, type, 0, [
+      { RData: c.dst, Type: type, Class: 'IN', TTL: 300, Name: c.dnsName },
+    ]);
   }
 
   nxdomain(t: number, src: string): void {
@@ -58,7 +60,13 @@ export class DnsLog {
       VirtualNetworkId: vnetId(vnet),
       Region: REGION,
     };
-    const json = JSON.stringify({ time: azureTime(t), resourceId: POLICY_ID.toUpperCase(), category: 'DnsResponse', operationName: 'DnsResponse', properties });
+    const json = JSON.stringify({
+      time: azureTime(t),
+      resourceId: POLICY_ID.toUpperCase(),
+      category: 'DnsResponse',
+      operationName: 'DnsResponse',
+      properties,
+    });
     const hour = Math.floor(t / 3600_000) * 3600_000;
     const list = this.byHour.get(hour) ?? [];
     list.push({ time: t, json });
@@ -72,7 +80,10 @@ export class DnsLog {
       list.sort((a, b) => a.time - b.time);
       const d = new Date(hour);
       const p2 = (n: number): string => String(n).padStart(2, '0');
-      const dir = join(root, `insights-logs-dnsresponse/resourceId=${POLICY_ID.toUpperCase()}/y=${d.getUTCFullYear()}/m=${p2(d.getUTCMonth() + 1)}/d=${p2(d.getUTCDate())}/h=${p2(d.getUTCHours())}/m=00`);
+      const dir = join(
+        root,
+        `insights-logs-dnsresponse/resourceId=${POLICY_ID.toUpperCase()}/y=${d.getUTCFullYear()}/m=${p2(d.getUTCMonth() + 1)}/d=${p2(d.getUTCDate())}/h=${p2(d.getUTCHours())}/m=00`,
+      );
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'PT1H.json'), `{"records":[${list.map((r) => r.json).join(',')}]}`);
       this.byHour.delete(hour);
@@ -104,8 +115,14 @@ export function writeThreatIntel(out: string, created: number): void {
     if ('name' in t) list.push(ind('domain-name', t.name.replace(/\.$/, '')));
     return list;
   });
-  writeFileSync(join(out, 'threat-intel.stix.json'), JSON.stringify({ type: 'bundle', id: `bundle--${guidOf('vnetflow-synthetic')}`, objects }, null, 2));
-  const lines = ['# vnetflow synthetic threat feed: one IP or CIDR per line', ...entries.map(([key, t]) => `${t.ip} # ${t.type} ${key}`)];
+  writeFileSync(
+    join(out, 'threat-intel.stix.json'),
+    JSON.stringify({ type: 'bundle', id: `bundle--${guidOf('vnetflow-synthetic')}`, objects }, null, 2),
+  );
+  const lines = [
+    '# vnetflow synthetic threat feed: one IP or CIDR per line',
+    ...entries.map(([key, t]) => `${t.ip} # ${t.type} ${key}`),
+  ];
   writeFileSync(join(out, 'threat-intel.txt'), lines.join('\n') + '\n');
 }
 
@@ -114,9 +131,20 @@ export function writeServiceTags(out: string): void {
   const values = serviceTags.map((t) => ({
     name: t.name,
     id: t.name,
-    properties: { changeNumber: 1, region: t.region, regionId: t.region ? 18 : 0, platform: 'Azure', systemService: t.systemService, addressPrefixes: t.prefixes, networkFeatures: ['API', 'NSG', 'UDR', 'FW'] },
+    properties: {
+      changeNumber: 1,
+      region: t.region,
+      regionId: t.region ? 18 : 0,
+      platform: 'Azure',
+      systemService: t.systemService,
+      addressPrefixes: t.prefixes,
+      networkFeatures: ['API', 'NSG', 'UDR', 'FW'],
+    },
   }));
-  writeFileSync(join(out, 'service-tags.json'), JSON.stringify({ changeNumber: 1, cloud: 'Public', values }, null, 2));
+  writeFileSync(
+    join(out, 'service-tags.json'),
+    JSON.stringify({ changeNumber: 1, cloud: 'Public', values }, null, 2),
+  );
 }
 
 /** The public destinations with their names, for the ground truth's reference. */
@@ -125,6 +153,10 @@ export function publicDirectory(): { ip: string; name: string; kind: string }[] 
     ...internetHosts.map((h) => ({ ...h, kind: 'ExternalPublic' })),
     ...serviceTags.flatMap((t) => t.hosts.map((h) => ({ ...h, kind: `AzurePublic:${t.name}` }))),
     { ...exfilHost, kind: 'ExternalPublic' },
-    ...Object.values(threats).map((t) => ({ ip: t.ip, name: 'name' in t ? t.name : '', kind: `MaliciousFlow:${t.type}` })),
+    ...Object.values(threats).map((t) => ({
+      ip: t.ip,
+      name: 'name' in t ? t.name : '',
+      kind: `MaliciousFlow:${t.type}`,
+    })),
   ];
 }

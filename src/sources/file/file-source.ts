@@ -52,7 +52,11 @@ export class FileSource implements Source {
       try {
         names = (await readdir(path)).sort();
       } catch (err) {
-        yield { uri: pathToFileURL(path).href, reason: `unreadable directory: ${describe(err)}`, unreadable: true };
+        yield {
+          uri: pathToFileURL(path).href,
+          reason: `unreadable directory: ${describe(err)}`,
+          unreadable: true,
+        };
         return;
       }
       for (const name of names) {
