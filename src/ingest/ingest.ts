@@ -210,18 +210,20 @@ async function sqlErrors(store: Store, batch: readonly Prepared[]): Promise<Erro
   return out;
 }
 
+/** The counts of a source nothing was read from. */
+const NOTHING_READ = {
+  format: null,
+  records: 0,
+  tuplesRead: 0,
+  tuplesStored: 0,
+  tuplesRejected: 0,
+  duplicatesSkipped: 0,
+  recordsRejected: 0,
+} as const;
+
 /** Unchanged and skipped items are only counted; a rejected file is stored with its checkpoint. */
 async function settleNotReady(store: Store, p: NotReady, summary: IngestSummary): Promise<void> {
-  const base = {
-    uri: p.item.uri,
-    format: null,
-    records: 0,
-    tuplesRead: 0,
-    tuplesStored: 0,
-    tuplesRejected: 0,
-    duplicatesSkipped: 0,
-    recordsRejected: 0,
-  };
+  const base = { uri: p.item.uri, ...NOTHING_READ };
   if (p.kind === 'unchanged') return addSource(summary, { ...base, status: 'unchanged' });
   if (p.kind === 'skipped') return addSource(summary, { ...base, status: 'skipped', note: p.reason });
   const e = p.error;
@@ -236,16 +238,5 @@ async function settleNotReady(store: Store, p: NotReady, summary: IngestSummary)
 }
 
 function skippedResult(x: Skipped): Parameters<typeof addSource>[1] {
-  return {
-    uri: x.uri,
-    format: null,
-    status: x.unreadable ? 'rejected' : 'skipped',
-    records: 0,
-    tuplesRead: 0,
-    tuplesStored: 0,
-    tuplesRejected: 0,
-    duplicatesSkipped: 0,
-    recordsRejected: 0,
-    note: x.reason,
-  };
+  return { uri: x.uri, ...NOTHING_READ, status: x.unreadable ? 'rejected' : 'skipped', note: x.reason };
 }
