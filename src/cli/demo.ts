@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ingest } from '../ingest/ingest.js';
 import { FileSource } from '../sources/file/file-source.js';
@@ -72,7 +72,7 @@ Examples:
       console.log(
         `  ${g.blobs} blobs, ${g.tuples.toLocaleString('en-US')} tuples in ${g.seconds.toFixed(1)} s`,
       );
-      for (const f of [dbFile, `${dbFile}.wal`]) if (existsSync(f)) (await import('node:fs')).rmSync(f);
+      for (const f of [dbFile, `${dbFile}.wal`]) rmSync(f, { force: true });
     }
     const store = await openDuckDBStore({ path: dbFile, memoryLimit: '320MB' });
     try {

@@ -129,11 +129,13 @@ async function runBatch(
   const errors: ErrorRow[] = batch.flatMap((p) => p.errors);
   errors.push(...(await sqlErrors(store, batch)));
   summary.batches++;
+  // The checkpoints committed with the batch are also the ones the rest of this run works from.
+  let committed: Checkpoint[] = [];
   const { counts } = await commitBatch(
     store,
     batch.length,
     errors,
-    (c) => nextCheckpoints(batch, c, checkpoints),
+    (c) => (committed = nextCheckpoints(batch, c, checkpoints)),
     tempDir,
   );
   batch.forEach((p, i) => {
@@ -150,8 +152,8 @@ async function runBatch(
       duplicatesSkipped: c.tuplesRead - c.tuplesStored - c.tuplesRejected,
       recordsRejected: c.recordsRejected + nodeRecordErrors,
     });
-    checkpoints.set(p.item.uri, nextCheckpoints([p], [c], checkpoints)[0]);
   });
+  for (const cp of committed) checkpoints.set(cp.uri, cp);
 }
 
 /** The checkpoints a batch commits: new offsets plus cumulative counters. */
@@ -188,7 +190,9 @@ async function sqlErrors(store: Store, batch: readonly Prepared[]): Promise<Erro
       reason: String(r.reason),
       raw: r.raw === null ? null : String(r.raw),
     };
-    byItem.set(e.itemId, [...(byItem.get(e.itemId) ?? []), e]);
+    const list = byItem.get(e.itemId);
+    if (list) list.push(e);
+    else byItem.set(e.itemId, [e]);
   }
   const out: ErrorRow[] = [];
   for (const [itemId, errs] of byItem) {

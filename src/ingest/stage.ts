@@ -25,7 +25,11 @@ export async function stageBatch(store: Store, items: readonly Prepared[]): Prom
   );
   await store.run(`INSERT INTO ${ITEMS} VALUES ${values.join(',\n')}`);
   const byFormat = new Map<FlowFormat, Prepared[]>();
-  for (const p of items) byFormat.set(p.format, [...(byFormat.get(p.format) ?? []), p]);
+  for (const p of items) {
+    const group = byFormat.get(p.format);
+    if (group) group.push(p);
+    else byFormat.set(p.format, [p]);
+  }
   let first = true;
   for (const [format, group] of byFormat) {
     const select = `SELECT s.* EXCLUDE (filename, rec_idx), i.item_id, i.rec_base + s.rec_idx AS rec_idx

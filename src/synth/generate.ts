@@ -80,7 +80,9 @@ export function generate(o: GenerateOptions): GenerateResult {
   const byStartHour = new Map<number, Conn[]>();
   for (const c of scenarioConns) {
     const h = Math.floor(c.start / HOUR) * HOUR;
-    byStartHour.set(h, [...(byStartHour.get(h) ?? []), c]);
+    const list = byStartHour.get(h);
+    if (list) list.push(c);
+    else byStartHour.set(h, [c]);
   }
   for (let hour = start; hour < end; hour += HOUR) {
     const conns = [...backgroundHour(rng, hour, o.scale, start, end), ...(byStartHour.get(hour) ?? [])];
