@@ -12,17 +12,13 @@ export const flattened: FlowFormat = {
   name: 'flattened',
   recordType: RECORD_TYPE,
   matches: (head) => head.includes('"flow.0"'),
-  stageSql(recs) {
-    return vnetTupleSql(`(
-      SELECT filename, rec_idx, CASE WHEN rec_reason IS NULL THEN 0::BIGINT END AS tup_idx,
-        coalesce(r."flow.0", to_json(r)::VARCHAR) AS raw, r.aclID AS acl, r."rule" AS rule,
-        ${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
-        coalesce(r.flowLogResourceID, path_flowlog) AS flowlog_id, r.targetResourceID AS target_id,
-        coalesce(r.macAddress, path_mac) AS mac, rec_reason
-      FROM (SELECT *, CASE WHEN r."flow.0" IS NULL THEN 'object has no flow.0 tuple' END AS rec_reason
-            FROM ${recs} WHERE r IS NOT NULL)
-    )`);
-  },
+  recordColumns: `${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
+    coalesce(r.flowLogResourceID, path_flowlog) AS flowlog, r.targetResourceID AS target,
+    coalesce(r.macAddress, path_mac) AS mac,
+    CASE WHEN r."flow.0" IS NULL THEN 'object has no flow.0 tuple' END AS rec_reason,
+    CASE WHEN r."flow.0" IS NULL THEN to_json(r)::VARCHAR END AS rec_raw,
+    CASE WHEN r."flow.0" IS NULL THEN [] ELSE [{'acl': r.aclID, 'rule': r."rule", 'mac': NULL::VARCHAR, 'tuples': [r."flow.0"]}] END AS groups`,
+  tupleSql: vnetTupleSql,
   salvage(record) {
     const r = obj(record);
     const clean = {

@@ -8,7 +8,8 @@ export interface RecordProblem {
 
 /**
  * A flow-log format: how to recognise its records and how DuckDB turns them into FlowTuples rows.
- * The ingest path never special-cases a format; it calls these members only.
+ * The ingest path never special-cases a format; it calls these members only. The shared SQL around
+ * them (src/ingest/stage.ts) unnests groups and tuples, numbers them and writes the rows.
  */
 export interface FlowFormat {
   readonly name: string;
@@ -17,11 +18,21 @@ export interface FlowFormat {
   /** DuckDB type of one record, given to read_json so no schema inference runs. */
   readonly recordType: string;
   /**
-   * SQL (a SELECT) over the relation `recs(filename, rec_idx, r, path_mac, path_flowlog)` that yields
-   * the staged columns (see stage-columns.ts): one row per tuple, one per record-level problem, and
-   * one marker row (tup_idx NULL, reason NULL) for a record without tuples.
+   * A SELECT list over one record `r` (with `path_mac` and `path_flowlog` from the storage path)
+   * naming these record-level columns: rec_time (TIMESTAMP), version (SMALLINT, NULL if unknown),
+   * flowlog, target, mac (VARCHAR), rec_reason (why the whole record is rejected, or NULL), rec_raw
+   * (its text when rejected), and groups: a list of STRUCT(acl VARCHAR, "rule" VARCHAR,
+   * mac VARCHAR, tuples VARCHAR[]) in document order (a group's mac, when set, overrides the record's).
    */
-  stageSql(recs: string): string;
+  readonly recordColumns: string;
+  /**
+   * A SELECT over `from`, which has the tuple text `raw` (NULL on rows that are not tuples; their
+   * typed columns are ignored) and the record's `version`,
+   * yielding all of `from`'s columns plus tuple_reason (NULL when valid) and the typed columns
+   * TimeGenerated, FlowLogVersion, SrcIp, DestIp, SrcPort, DestPort, Protocol, L4Protocol,
+   * FlowDirection, FlowState, FlowStatus, FlowEncryption and the four counters.
+   */
+  tupleSql(from: string): string;
   /**
    * The slow path for records DuckDB could not read as typed: checks a parsed record and returns
    * a copy that fits `recordType`, with bad elements replaced by null and listed as problems.

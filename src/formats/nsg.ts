@@ -1,15 +1,6 @@
 import type { FlowFormat, RecordProblem } from './format.js';
 import { arr, int, obj, str, tupleText } from './salvage-helpers.js';
-import {
-  counter,
-  epochToTimestamp,
-  ipValid,
-  normalMac,
-  port,
-  rawCut,
-  recordTime,
-  timeInRange,
-} from './sql-fragments.js';
+import { counter, epochToTimestamp, ipValid, port, recordTime, timeInRange } from './sql-fragments.js';
 
 const RECORD_TYPE = `STRUCT("time" VARCHAR, systemId VARCHAR, category VARCHAR, resourceId VARCHAR,
   operationName VARCHAR, properties STRUCT("Version" INTEGER, flows STRUCT("rule" VARCHAR,
@@ -27,35 +18,17 @@ export const nsg: FlowFormat = {
   matches: (head) =>
     head.includes('NetworkSecurityGroupFlowEvent') ||
     (head.includes('"properties"') && head.includes('"flowTuples"')),
-  stageSql(recs) {
-    const flat = `flatten(list_transform(coalesce(r.properties.flows, []), lambda f:
-        flatten(list_transform(coalesce(f.flows, []), lambda m:
-          list_transform(coalesce(m.flowTuples, []), lambda t: {'rule': f."rule", 'mac': m.mac, 't': t})))))`;
-    // As in vnet-v4: record fields first, so the record struct is never copied per tuple.
-    const records = `(
-      SELECT filename, rec_idx, ${flat} AS tl, path_mac,
-        ${recordTime('r."time"')} AS rec_time, r.properties."Version" AS version, r.resourceId AS resource_id,
-        CASE WHEN r.properties.flows IS NULL THEN 'record has no properties.flows' END AS rec_reason,
-        CASE WHEN r.properties.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw
-      FROM ${recs} WHERE r IS NOT NULL
-    )`;
-    const tuples = `(
-      SELECT filename, rec_idx, tup_idx, x.rule AS rule, rec_time, version, resource_id, rec_reason,
-        ${normalMac('coalesce(x.mac, path_mac)')} AS mac, coalesce(x.t, rec_raw) AS raw, string_split(x.t, ',') AS f
-      FROM (
-        SELECT * EXCLUDE (tl),
-          unnest(CASE WHEN len(tl) = 0 THEN [NULL] ELSE tl END) AS x,
-          unnest(CASE WHEN len(tl) = 0 THEN [NULL::BIGINT] ELSE range(len(tl)) END) AS tup_idx
-        FROM ${records}
-      )
-    )`;
+  recordColumns: `${recordTime('r."time"')} AS rec_time, r.properties."Version"::SMALLINT AS version,
+    r.resourceId AS flowlog, r.resourceId AS target, path_mac AS mac,
+    CASE WHEN r.properties.flows IS NULL THEN 'record has no properties.flows' END AS rec_reason,
+    CASE WHEN r.properties.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw,
+    flatten(list_transform(coalesce(r.properties.flows, []), lambda f: list_transform(coalesce(f.flows, []),
+      lambda m: {'acl': NULL::VARCHAR, 'rule': f."rule", 'mac': m.mac, 'tuples': coalesce(m.flowTuples, [])}))) AS groups`,
+  // Legacy logs get the careful checks only: they are not the volume format any more.
+  tupleSql(from) {
     return `
-    SELECT filename, rec_idx, tup_idx, reason, CASE WHEN reason IS NOT NULL THEN ${rawCut('raw')} END AS raw, * EXCLUDE (filename, rec_idx, tup_idx, reason, raw) FROM (
-    SELECT filename, rec_idx, tup_idx, raw,
+    SELECT *,
       CASE
-        WHEN rec_reason IS NOT NULL THEN rec_reason
-        WHEN tup_idx IS NULL THEN NULL
-        WHEN raw IS NULL THEN 'tuple is not a string'
         WHEN len(f) NOT IN (8, 13) OR (version IS NOT NULL AND len(f) <> CASE version WHEN 1 THEN 8 ELSE 13 END)
           THEN 'expected ' || CASE coalesce(version, 0) WHEN 1 THEN '8' WHEN 2 THEN '13' ELSE '8 or 13' END
             || ' comma-separated fields, found ' || len(f)
@@ -71,11 +44,9 @@ export const nsg: FlowFormat = {
         WHEN len(f) = 13 AND f[9] NOT IN ('B', 'C', 'E') THEN 'unknown flow state: ' || f[9]
         WHEN len(f) = 13 AND (c1 IS NULL OR c2 IS NULL OR c3 IS NULL OR c4 IS NULL)
           THEN 'bad counter: ' || array_to_string(f[10:13], ',')
-        WHEN mac IS NULL OR NOT regexp_full_match(mac, '[0-9A-F]{12}') THEN 'bad MAC address: ' || coalesce(mac, '(none)')
-      END AS reason,
-      ts AS TimeGenerated, rec_time AS RecordTime, coalesce(version, CASE len(f) WHEN 8 THEN 1 ELSE 2 END)::SMALLINT AS FlowLogVersion,
-      resource_id AS FlowLogResourceId, resource_id AS TargetResourceId, mac AS MacAddress,
-      NULL::VARCHAR AS AclId, rule AS AclRule, f[2] AS SrcIp, f[3] AS DestIp, sport AS SrcPort, dport AS DestPort,
+      END AS tuple_reason,
+      ts AS TimeGenerated, coalesce(version, CASE len(f) WHEN 8 THEN 1 ELSE 2 END)::SMALLINT AS FlowLogVersion,
+      f[2] AS SrcIp, f[3] AS DestIp, sport AS SrcPort, dport AS DestPort,
       CASE f[6] WHEN 'T' THEN 6 WHEN 'U' THEN 17 END::SMALLINT AS Protocol, f[6] AS L4Protocol,
       CASE f[7] WHEN 'I' THEN 'Inbound' WHEN 'O' THEN 'Outbound' END AS FlowDirection,
       CASE WHEN f[8] = 'D' THEN 'D' WHEN len(f) = 13 THEN f[9] END AS FlowState,
@@ -85,8 +56,8 @@ export const nsg: FlowFormat = {
       SELECT *, ${epochToTimestamp('f[1]')} AS ts, ${port('f[4]')} AS sport, ${port('f[5]')} AS dport,
         CASE WHEN len(f) = 13 THEN ${counter('f[10]')} END AS c1, CASE WHEN len(f) = 13 THEN ${counter('f[11]')} END AS c2,
         CASE WHEN len(f) = 13 THEN ${counter('f[12]')} END AS c3, CASE WHEN len(f) = 13 THEN ${counter('f[13]')} END AS c4
-      FROM ${tuples}
-    ))`;
+      FROM (SELECT *, string_split(raw, ',') AS f FROM ${from})
+    )`;
   },
   salvage(record) {
     const problems: RecordProblem[] = [];

@@ -4,7 +4,8 @@
  */
 
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
-const IPV4 = `${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}`;
+/** A dotted-quad IPv4 address, each octet 0..255 without leading zeros. */
+export const IPV4 = `${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}`;
 const H = '[0-9A-Fa-f]{1,4}';
 // Full form, or a compressed form with one `::`, optionally ending in an embedded IPv4 address.
 const IPV6 = `((${H}:){7}${H}|((${H}:){0,6}${H})?::((${H}:){0,6}${H})?|((${H}:){0,5}${H})?::(${H}:){0,4}${IPV4}|(${H}:){6}${IPV4})`;

@@ -1,11 +1,10 @@
 import {
   counter,
   epochToTimestamp,
+  IPV4,
   ipValid,
   l4Letter,
-  normalMac,
   port,
-  rawCut,
   timeInRange,
 } from './sql-fragments.js';
 
@@ -20,21 +19,32 @@ const ENCRYPTION_CODES = [
   'NX_FALLBACK',
 ];
 
+/** The plausible tuple times of timeInRange (2010 to 2100), as Unix seconds, for the fast path. */
+const EPOCH_S_LO = Date.UTC(2010, 0, 1) / 1000;
+const EPOCH_S_HI = Date.UTC(2100, 0, 1) / 1000 - 1;
+
 /**
- * Parses 13-field VNet (v4) tuples. `from` must yield: filename, rec_idx, tup_idx, raw (the tuple
- * text; NULL with tup_idx NULL marks a record without tuples), acl, rule, rec_time, version,
- * flowlog_id, target_id, mac, and rec_reason (a record-level problem, or NULL).
+ * One regular expression that only well-formed IPv4 tuples match. Almost every real tuple does, and
+ * for those the fields are cast directly; only the rest (IPv6, or bad input) pay for the
+ * field-by-field checks that name what is wrong. Counters allow 18 digits, which always fit BIGINT.
+ */
+const FAST_TUPLE =
+  `[0-9]{10}(?:[0-9]{3})?,${IPV4},${IPV4},[0-9]{1,5},[0-9]{1,5},[0-9]{1,3},[IO],[BCED],` +
+  `(?:X|NX|NX_[A-Z0-9_]+),[0-9]{0,18},[0-9]{0,18},[0-9]{0,18},[0-9]{0,18}`;
+
+/**
+ * Parses 13-field VNet (v4) tuples, for the v4 and flattened formats (see FlowFormat.tupleSql).
  * Unknown NX_* encryption codes are accepted so a new Azure code never rejects real traffic.
  */
 export function vnetTupleSql(from: string): string {
   const enc = ENCRYPTION_CODES.map((c) => `'${c}'`).join(', ');
+  // On the fast path the casts cannot fail; CASE evaluates each branch only for its own rows.
+  const fastTs = `make_timestamp(CASE WHEN length(f[1]) = 13 THEN f[1]::BIGINT * 1000 ELSE f[1]::BIGINT * 1000000 END)`;
+  const fastCounter = (e: string): string => `CASE WHEN ${e} = '' THEN 0::BIGINT ELSE ${e}::BIGINT END`;
+  const pick = (fast: string, careful: string): string => `CASE WHEN ok THEN ${fast} ELSE ${careful} END`;
   return `
-  SELECT filename, rec_idx, tup_idx, reason, CASE WHEN reason IS NOT NULL THEN ${rawCut('raw')} END AS raw, * EXCLUDE (filename, rec_idx, tup_idx, reason, raw) FROM (
-  SELECT filename, rec_idx, tup_idx, raw,
-    CASE
-      WHEN rec_reason IS NOT NULL THEN rec_reason
-      WHEN tup_idx IS NULL THEN NULL
-      WHEN raw IS NULL THEN 'tuple is not a string'
+  SELECT *,
+    CASE WHEN ok THEN NULL
       WHEN len(f) <> 13 THEN 'expected 13 comma-separated fields, found ' || len(f)
       WHEN ts IS NULL THEN 'bad time: ' || f[1]
       WHEN NOT ${timeInRange('ts')} THEN 'time out of range: ' || f[1]
@@ -47,19 +57,27 @@ export function vnetTupleSql(from: string): string {
       WHEN f[8] NOT IN ('B', 'C', 'E', 'D') THEN 'unknown flow state: ' || f[8]
       WHEN NOT (f[9] IN (${enc}) OR regexp_full_match(f[9], 'NX_[A-Z0-9_]+')) THEN 'unknown encryption code: ' || f[9]
       WHEN c1 IS NULL OR c2 IS NULL OR c3 IS NULL OR c4 IS NULL THEN 'bad counter: ' || array_to_string(f[10:13], ',')
-      WHEN mac IS NULL OR NOT regexp_full_match(mac, '[0-9A-F]{12}') THEN 'bad MAC address: ' || coalesce(mac, '(none)')
-    END AS reason,
-    ts AS TimeGenerated, rec_time AS RecordTime, version AS FlowLogVersion,
-    flowlog_id AS FlowLogResourceId, target_id AS TargetResourceId, mac AS MacAddress,
-    acl AS AclId, rule AS AclRule, f[2] AS SrcIp, f[3] AS DestIp, sport AS SrcPort, dport AS DestPort,
+    END AS tuple_reason,
+    ts AS TimeGenerated, coalesce(version, 4)::SMALLINT AS FlowLogVersion,
+    f[2] AS SrcIp, f[3] AS DestIp, sport AS SrcPort, dport AS DestPort,
     proto AS Protocol, ${l4Letter('proto')} AS L4Protocol,
     CASE f[7] WHEN 'I' THEN 'Inbound' WHEN 'O' THEN 'Outbound' END AS FlowDirection,
     f[8] AS FlowState, CASE WHEN f[8] = 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
     f[9] AS FlowEncryption, c1 AS PacketsSrcToDest, c2 AS BytesSrcToDest, c3 AS PacketsDestToSrc, c4 AS BytesDestToSrc
   FROM (
-    SELECT *, ${epochToTimestamp('f[1]')} AS ts, ${port('f[4]')} AS sport, ${port('f[5]')} AS dport,
-      CASE WHEN TRY_CAST(f[6] AS INTEGER) BETWEEN 0 AND 255 THEN TRY_CAST(f[6] AS SMALLINT) END AS proto,
-      ${counter('f[10]')} AS c1, ${counter('f[11]')} AS c2, ${counter('f[12]')} AS c3, ${counter('f[13]')} AS c4
-    FROM (SELECT * EXCLUDE (mac), ${normalMac('mac')} AS mac, string_split(raw, ',') AS f FROM ${from})
-  ))`;
+    SELECT *,
+      ${pick(fastTs, epochToTimestamp('f[1]'))} AS ts,
+      ${pick('f[4]::INTEGER', port('f[4]'))} AS sport,
+      ${pick('f[5]::INTEGER', port('f[5]'))} AS dport,
+      ${pick('f[6]::SMALLINT', 'CASE WHEN TRY_CAST(f[6] AS INTEGER) BETWEEN 0 AND 255 THEN TRY_CAST(f[6] AS SMALLINT) END')} AS proto,
+      ${pick(fastCounter('f[10]'), counter('f[10]'))} AS c1, ${pick(fastCounter('f[11]'), counter('f[11]'))} AS c2,
+      ${pick(fastCounter('f[12]'), counter('f[12]'))} AS c3, ${pick(fastCounter('f[13]'), counter('f[13]'))} AS c4
+    FROM (
+      SELECT *, coalesce(CASE WHEN regexp_full_match(raw, '${FAST_TUPLE}')
+          THEN f[4]::INTEGER <= 65535 AND f[5]::INTEGER <= 65535 AND f[6]::INTEGER <= 255
+            AND (f[1]::BIGINT BETWEEN ${EPOCH_S_LO} AND ${EPOCH_S_HI}
+              OR f[1]::BIGINT BETWEEN ${EPOCH_S_LO * 1000} AND ${EPOCH_S_HI * 1000 + 999}) END, false) AS ok
+      FROM (SELECT *, string_split(raw, ',') AS f FROM ${from})
+    )
+  )`;
 }

@@ -7,41 +7,21 @@ const RECORD_TYPE = `STRUCT("time" VARCHAR, flowLogVersion INTEGER, flowLogGUID 
   category VARCHAR, flowLogResourceID VARCHAR, targetResourceID VARCHAR, operationName VARCHAR,
   flowRecords STRUCT(flows STRUCT(aclID VARCHAR, flowGroups STRUCT("rule" VARCHAR, flowTuples VARCHAR[])[])[]))`;
 
-/**
- * VNet flow logs, flowLogVersion 4: records -> flows (aclID) -> flowGroups (rule) -> flowTuples.
- * Each record's tuples are flattened into one list so a tuple's index counts across flows and groups.
- */
+/** VNet flow logs, flowLogVersion 4: records -> flows (aclID) -> flowGroups (rule) -> flowTuples. */
 export const vnetV4: FlowFormat = {
   name: 'vnet-v4',
   recordType: RECORD_TYPE,
   matches: (head) => head.includes('"flowRecords"'),
-  stageSql(recs) {
-    // Record fields are taken out before the unnest: carrying the record struct (with all of its
-    // tuples) into every tuple row would copy each record once per tuple.
-    const flat = `flatten(list_transform(coalesce(r.flowRecords.flows, []), lambda f:
-        flatten(list_transform(coalesce(f.flowGroups, []), lambda g:
-          list_transform(coalesce(g.flowTuples, []), lambda t: {'acl': f.aclID, 'rule': g."rule", 't': t})))))`;
-    const records = `(
-      SELECT filename, rec_idx, ${flat} AS tl,
-        ${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
-        coalesce(r.flowLogResourceID, path_flowlog) AS flowlog_id, r.targetResourceID AS target_id,
-        coalesce(r.macAddress, path_mac) AS mac,
-        CASE WHEN r.flowRecords.flows IS NULL THEN 'record has no flowRecords.flows' END AS rec_reason,
-        CASE WHEN r.flowRecords.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw
-      FROM ${recs} WHERE r IS NOT NULL
-    )`;
-    const tuples = `(
-      SELECT filename, rec_idx, tup_idx, x.acl AS acl, x.rule AS rule, rec_time, version, flowlog_id, target_id, mac,
-        rec_reason, coalesce(x.t, rec_raw) AS raw
-      FROM (
-        SELECT * EXCLUDE (tl),
-          unnest(CASE WHEN len(tl) = 0 THEN [NULL] ELSE tl END) AS x,
-          unnest(CASE WHEN len(tl) = 0 THEN [NULL::BIGINT] ELSE range(len(tl)) END) AS tup_idx
-        FROM ${records}
-      )
-    )`;
-    return vnetTupleSql(tuples);
-  },
+  // Groups are built per flow group, never per tuple: a lambda over every tuple (to attach its acl
+  // and rule) cost more than all of the tuple parsing.
+  recordColumns: `${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
+    coalesce(r.flowLogResourceID, path_flowlog) AS flowlog, r.targetResourceID AS target,
+    coalesce(r.macAddress, path_mac) AS mac,
+    CASE WHEN r.flowRecords.flows IS NULL THEN 'record has no flowRecords.flows' END AS rec_reason,
+    CASE WHEN r.flowRecords.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw,
+    flatten(list_transform(coalesce(r.flowRecords.flows, []), lambda f: list_transform(coalesce(f.flowGroups, []),
+      lambda g: {'acl': f.aclID, 'rule': g."rule", 'mac': NULL::VARCHAR, 'tuples': coalesce(g.flowTuples, [])}))) AS groups`,
+  tupleSql: vnetTupleSql,
   salvage(record) {
     const problems: RecordProblem[] = [];
     const r = obj(record);

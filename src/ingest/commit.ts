@@ -1,12 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flowTuples } from '../schema/flow-tuples.js';
 import { ingestErrors } from '../schema/ingest-errors.js';
 import { ident } from '../schema/tables.js';
+import { FLOW_SOURCES, FLOW_TUPLE_ROWS, ROW_KIND } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store } from '../store/store.js';
 import { upsertCheckpointsSql, type Checkpoint } from './checkpoint.js';
 import type { ErrorRow } from './errors.js';
-import { ITEMS, STAGE } from './stage.js';
+import type { SqlError } from './locate.js';
+import type { Prepared } from './prepare.js';
+import { insertBatch, ITEMS } from './stage.js';
 
 /**
  * The columns that make two tuples the same event: same NIC, same tuple time, same 5-tuple, same
@@ -27,9 +29,7 @@ const KEY = [
   'BytesSrcToDest',
   'PacketsDestToSrc',
   'BytesDestToSrc',
-];
-
-const VALID = `reason IS NULL AND tup_idx IS NOT NULL`;
+].map(ident);
 
 /** Per-item counts of one batch. */
 export interface ItemCounts {
@@ -40,96 +40,68 @@ export interface ItemCounts {
   readonly tuplesStored: number;
 }
 
+/** What the commit asks of its caller while the transaction is open. */
+export interface CommitHooks {
+  /** Byte offsets and error rows for the rejections SQL found (Node reads the source bytes). */
+  readonly errorRows: (errors: SqlError[]) => Promise<ErrorRow[]>;
+  /** The checkpoints to store, given the batch's counts. */
+  readonly checkpoints: (counts: readonly ItemCounts[]) => Checkpoint[];
+}
+
 /**
- * Stores a staged batch in one transaction: new tuples (duplicates skipped), rejections and the
+ * Stores a batch in one transaction: its tuples (duplicates skipped), its rejections and the
  * checkpoints that say these bytes are done. A crash before COMMIT leaves none of them, so the
  * next run re-reads exactly this batch; a crash after leaves all of them.
  */
 export async function commitBatch(
   store: Store,
-  itemCount: number,
-  errors: readonly ErrorRow[],
-  checkpoints: (counts: readonly ItemCounts[]) => Checkpoint[],
+  batch: readonly Prepared[],
+  hooks: CommitHooks,
   tempDir: string,
 ): Promise<{ batchId: number; counts: ItemCounts[] }> {
-  const cols = flowTuples.columns
-    .filter((c) => c.name !== 'SourceUri' && c.name !== 'IngestBatch')
-    .map((c) => ident(c.name));
-  const [win] = await store.rows(
-    `SELECT min(TimeGenerated) AS lo, max(TimeGenerated) AS hi FROM ${STAGE} WHERE ${VALID}`,
-  );
-  const source = (await overlapsWithinBatch(store))
-    ? `(SELECT DISTINCT ON (${KEY.map(ident).join(', ')}) * FROM ${STAGE} WHERE ${VALID} ORDER BY item_id, rec_idx, tup_idx)`
-    : `(SELECT * FROM ${STAGE} WHERE ${VALID})`;
-  const errorsFile = join(tempDir, 'errors.ndjson');
-  if (errors.length > 0) await writeFile(errorsFile, errors.map((e) => JSON.stringify(e)).join('\n'));
-
   return store.transaction(async () => {
     const [{ id }] = await store.rows('SELECT coalesce(max(batch_id), 0) + 1 AS id FROM _vnetflow_batches');
     const batchId = Number(id);
-    const lo = win.lo === null ? null : `TIMESTAMP '${String(win.lo)}'`;
-    const hi = win.hi === null ? null : `TIMESTAMP '${String(win.hi)}'`;
-    const existing = lo && hi ? await existingInWindow(store, lo, hi) : false;
-    const antiJoin = existing
-      ? `WHERE NOT EXISTS (SELECT 1 FROM FlowTuples f WHERE f.TimeGenerated BETWEEN ${lo} AND ${hi} AND ` +
-        KEY.map((k) => `f.${ident(k)} IS NOT DISTINCT FROM s.${ident(k)}`).join(' AND ') +
-        ')'
-      : '';
+    await insertBatch(store, batch, batchId);
+    const mine = `${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId}`;
+    const counts = await readCounts(store, batch.length, mine);
+
+    const errors: ErrorRow[] = batch.flatMap((p) => p.errors);
+    errors.push(...(await hooks.errorRows(await sqlErrors(store, mine))));
+    await storeErrors(store, errors, batchId, tempDir);
+
+    // One row per source and resource pair; the tuple rows point at it by key.
     await store.run(
-      `INSERT INTO FlowTuples SELECT ${cols.map((c) => `s.${c}`).join(', ')}, i.uri, ${batchId}
-       FROM ${source} s JOIN ${ITEMS} i USING (item_id) ${antiJoin}`,
+      `INSERT OR IGNORE INTO ${FLOW_SOURCES} (SourceKey, FlowLogResourceId, TargetResourceId, SourceUri)
+       SELECT t.SourceKey, any_value(t._flowlog), any_value(t._target), any_value(i.uri)
+       FROM ${FLOW_TUPLE_ROWS} t JOIN ${ITEMS} i ON i.item_id = t._item
+       WHERE t.IngestBatch = ${batchId} AND t._rec IS NOT NULL GROUP BY t.SourceKey`,
     );
-    if (errors.length > 0) {
-      const columns = ingestErrors.columns
-        .filter((c) => c.name !== 'TimeGenerated' && c.name !== 'IngestBatch')
-        .map((c) => `${c.name}: '${c.type}'`)
-        .join(', ');
-      await store.run(
-        `INSERT INTO IngestErrors BY NAME SELECT now()::TIMESTAMP AS TimeGenerated, *, ${batchId} AS IngestBatch
-         FROM read_json('${errorsFile.replace(/'/g, "''")}', format = 'newline_delimited', columns = {${columns}})`,
-      );
-    }
-    const counts = await itemCounts(store, itemCount, batchId);
-    const cps = checkpoints(counts);
+    await store.run(`DELETE FROM ${mine} AND _kind IS NOT NULL`);
+    await dropDuplicates(store, batchId);
+
+    const stored = await store.rows(`SELECT _item, count(*) AS n FROM ${mine} GROUP BY _item`);
+    for (const r of stored) counts[Number(r._item)] = { ...counts[Number(r._item)], tuplesStored: Number(r.n) };
+    const cps = hooks.checkpoints(counts);
     if (cps.length > 0) await store.run(upsertCheckpointsSql(cps));
     const total = (k: keyof ItemCounts): number => counts.reduce((a, c) => a + c[k], 0);
     await store.run(
-      `INSERT INTO _vnetflow_batches VALUES (${batchId}, now()::TIMESTAMP, ${itemCount}, ${total('tuplesRead')},
+      `INSERT INTO _vnetflow_batches VALUES (${batchId}, now()::TIMESTAMP, ${batch.length}, ${total('tuplesRead')},
         ${total('tuplesStored')}, ${total('tuplesRejected')}, ${total('tuplesRead') - total('tuplesStored') - total('tuplesRejected')})`,
     );
     return { batchId, counts };
   });
 }
 
-/** True when two items of the batch hold tuples of the same NIC in overlapping time windows. */
-async function overlapsWithinBatch(store: Store): Promise<boolean> {
-  const [r] = await store.rows(`
-    WITH w AS (SELECT item_id, MacAddress, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
-               FROM ${STAGE} WHERE ${VALID} GROUP BY ALL)
-    SELECT count(*) AS n FROM w a JOIN w b ON a.MacAddress = b.MacAddress AND a.item_id < b.item_id
-      AND a.lo <= b.hi AND b.lo <= a.hi`);
-  return Number(r.n) > 0;
-}
-
-/** True when stored tuples of the batch's NICs fall in its time window, so duplicates are possible. */
-async function existingInWindow(store: Store, lo: string, hi: string): Promise<boolean> {
-  const [r] = await store.rows(`
-    SELECT count(*) AS n FROM (SELECT 1 FROM FlowTuples WHERE TimeGenerated BETWEEN ${lo} AND ${hi}
-      AND MacAddress IN (SELECT DISTINCT MacAddress FROM ${STAGE} WHERE ${VALID}) LIMIT 1)`);
-  return Number(r.n) > 0;
-}
-
-async function itemCounts(store: Store, itemCount: number, batchId: number): Promise<ItemCounts[]> {
-  const staged = await store.rows(`
-    SELECT item_id,
-      count(*) FILTER (WHERE tup_idx IS NOT NULL) AS tuples,
-      count(*) FILTER (WHERE tup_idx IS NOT NULL AND reason IS NOT NULL) AS rejected,
-      count(*) FILTER (WHERE tup_idx IS NULL AND reason IS NOT NULL) AS bad_records,
-      max(rec_idx) + 1 AS records
-    FROM ${STAGE} GROUP BY item_id`);
-  const stored = await store.rows(`
-    SELECT i.item_id, count(*) AS n FROM FlowTuples f JOIN ${ITEMS} i ON i.uri = f.SourceUri
-    WHERE f.IngestBatch = ${batchId} GROUP BY i.item_id`);
+/** Counts per item before rejected rows and duplicates leave the table. */
+async function readCounts(store: Store, itemCount: number, mine: string): Promise<ItemCounts[]> {
+  const rows = await store.rows(`
+    SELECT _item,
+      count(*) FILTER (WHERE _kind IS NULL OR _kind = ${ROW_KIND.rejectedTuple}) AS tuples,
+      count(*) FILTER (WHERE _kind = ${ROW_KIND.rejectedTuple}) AS rejected,
+      count(*) FILTER (WHERE _kind = ${ROW_KIND.rejectedRecord}) AS bad_records,
+      max(_rec) + 1 AS records
+    FROM ${mine} GROUP BY _item`);
   const counts: ItemCounts[] = Array.from({ length: itemCount }, () => ({
     tuplesRead: 0,
     tuplesRejected: 0,
@@ -137,16 +109,71 @@ async function itemCounts(store: Store, itemCount: number, batchId: number): Pro
     recordsSeen: 0,
     tuplesStored: 0,
   }));
-  for (const r of staged) {
-    counts[Number(r.item_id)] = {
-      ...counts[Number(r.item_id)],
+  for (const r of rows) {
+    counts[Number(r._item)] = {
       tuplesRead: Number(r.tuples),
       tuplesRejected: Number(r.rejected),
       recordsRejected: Number(r.bad_records),
       recordsSeen: r.records === null ? 0 : Number(r.records),
+      tuplesStored: 0,
     };
   }
-  for (const r of stored)
-    counts[Number(r.item_id)] = { ...counts[Number(r.item_id)], tuplesStored: Number(r.n) };
   return counts;
+}
+
+/** The rejections SQL found, in source order. */
+async function sqlErrors(store: Store, mine: string): Promise<SqlError[]> {
+  const rows = await store.rows(
+    `SELECT _item, _rec, _tup, _reason, _raw FROM ${mine} AND _kind IN (${ROW_KIND.rejectedTuple}, ${ROW_KIND.rejectedRecord})
+     ORDER BY _item, _rec, _tup NULLS FIRST`,
+  );
+  return rows.map((r) => ({
+    itemId: Number(r._item),
+    recIdx: Number(r._rec),
+    tupIdx: r._tup === null ? null : Number(r._tup),
+    reason: String(r._reason),
+    raw: r._raw === null ? null : String(r._raw),
+  }));
+}
+
+/** Error rows go through an NDJSON file: one read_json beats thousands of VALUES literals. */
+async function storeErrors(store: Store, errors: readonly ErrorRow[], batchId: number, tempDir: string): Promise<void> {
+  if (errors.length === 0) return;
+  const file = join(tempDir, 'errors.ndjson');
+  await writeFile(file, errors.map((e) => JSON.stringify(e)).join('\n'));
+  const columns = ingestErrors.columns
+    .filter((c) => c.name !== 'TimeGenerated' && c.name !== 'IngestBatch')
+    .map((c) => `${c.name}: '${c.type}'`)
+    .join(', ');
+  await store.run(
+    `INSERT INTO IngestErrors BY NAME SELECT now()::TIMESTAMP AS TimeGenerated, *, ${batchId} AS IngestBatch
+     FROM read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited', columns = {${columns}})`,
+  );
+}
+
+/**
+ * Deletes the batch's tuples that are already stored (by an earlier batch, or by an earlier item
+ * of this one). The comparison only runs when a duplicate is possible: a stored tuple of one of
+ * the batch's NICs falls inside the batch's time window for that NIC, or two items of the batch
+ * hold the same NIC over overlapping times.
+ */
+async function dropDuplicates(store: Store, batchId: number): Promise<void> {
+  const windows = `SELECT MacAddress, _item, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
+      FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} GROUP BY ALL`;
+  const [check] = await store.rows(`
+    WITH w AS (${windows}), m AS (SELECT MacAddress, min(lo) AS lo, max(hi) AS hi FROM w GROUP BY ALL)
+    SELECT EXISTS (SELECT 1 FROM w a JOIN w b ON a.MacAddress = b.MacAddress AND a._item < b._item
+                     AND a.lo <= b.hi AND b.lo <= a.hi) AS within,
+           EXISTS (SELECT 1 FROM ${FLOW_TUPLE_ROWS} t JOIN m ON t.MacAddress = m.MacAddress
+                     AND t.TimeGenerated BETWEEN m.lo AND m.hi WHERE t.IngestBatch < ${batchId}) AS older`);
+  if (!check.within && !check.older) return;
+  await store.run(`
+    DELETE FROM ${FLOW_TUPLE_ROWS} WHERE rowid IN (
+      WITH m AS (SELECT MacAddress, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
+                 FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} GROUP BY ALL)
+      SELECT rid FROM (
+        SELECT t.rowid AS rid, t.IngestBatch AS batch,
+          row_number() OVER (PARTITION BY ${KEY.map((k) => `t.${k}`).join(', ')} ORDER BY t.IngestBatch, t._item, t.rowid) AS rn
+        FROM ${FLOW_TUPLE_ROWS} t JOIN m ON t.MacAddress = m.MacAddress AND t.TimeGenerated BETWEEN m.lo AND m.hi)
+      WHERE rn > 1 AND batch = ${batchId})`);
 }

@@ -9,7 +9,6 @@ import { cutRaw, type ErrorRow } from './errors.js';
 import { locateErrors, type SqlError } from './locate.js';
 import { prepare, type NotReady, type Prepared } from './prepare.js';
 import { sqlString } from './sql-literal.js';
-import { stageBatch, STAGE } from './stage.js';
 import { addSource, emptySummary, type IngestSummary } from './summary.js';
 
 /** Progress after each committed batch, for a progress bar. */
@@ -114,32 +113,29 @@ async function runBatch(
   tempDir: string,
   summary: IngestSummary,
 ): Promise<void> {
+  // The checkpoints committed with the batch are also the ones the rest of this run works from.
+  let committed: Checkpoint[] = [];
+  const hooks = {
+    errorRows: (errors: SqlError[]) => locatedErrors(batch, errors),
+    checkpoints: (c: readonly ItemCounts[]) => (committed = nextCheckpoints(batch, c, checkpoints)),
+  };
+  let result: Awaited<ReturnType<typeof commitBatch>>;
   try {
-    await stageBatch(store, batch);
+    result = await commitBatch(store, batch, hooks, tempDir);
   } catch {
-    // DuckDB could not read a file typed (invalid JSON, a wrong type deep inside). Frame the direct
-    // files in Node instead, where each record is parsed and checked on its own.
+    // DuckDB could not read a file typed (invalid JSON, a wrong type deep inside), and the
+    // transaction was rolled back. Frame the direct files in Node instead, where each record is
+    // parsed and checked on its own, and try the batch once more.
     for (let i = 0; i < batch.length; i++) {
       if (!batch[i].direct) continue;
       const again = await prepare(batch[i].item, checkpoints.get(batch[i].item.uri), tempDir, true);
       if (again.kind === 'ready') batch[i] = again;
     }
-    await stageBatch(store, batch);
+    result = await commitBatch(store, batch, hooks, tempDir);
   }
-  const errors: ErrorRow[] = batch.flatMap((p) => p.errors);
-  errors.push(...(await sqlErrors(store, batch)));
   summary.batches++;
-  // The checkpoints committed with the batch are also the ones the rest of this run works from.
-  let committed: Checkpoint[] = [];
-  const { counts } = await commitBatch(
-    store,
-    batch.length,
-    errors,
-    (c) => (committed = nextCheckpoints(batch, c, checkpoints)),
-    tempDir,
-  );
   batch.forEach((p, i) => {
-    const c = counts[i];
+    const c = result.counts[i];
     const nodeRecordErrors = p.errors.filter((e) => e.Level === 'record').length;
     addSource(summary, {
       uri: p.item.uri,
@@ -177,19 +173,9 @@ function nextCheckpoints(
 }
 
 /** Rejections SQL found, with byte offsets located in the source bytes. */
-async function sqlErrors(store: Store, batch: readonly Prepared[]): Promise<ErrorRow[]> {
-  const rows = await store.rows(
-    `SELECT item_id, rec_idx, tup_idx, reason, raw FROM ${STAGE} WHERE reason IS NOT NULL ORDER BY item_id, rec_idx, tup_idx`,
-  );
+async function locatedErrors(batch: readonly Prepared[], errors: readonly SqlError[]): Promise<ErrorRow[]> {
   const byItem = new Map<number, SqlError[]>();
-  for (const r of rows) {
-    const e: SqlError = {
-      itemId: Number(r.item_id),
-      recIdx: Number(r.rec_idx),
-      tupIdx: r.tup_idx === null ? null : Number(r.tup_idx),
-      reason: String(r.reason),
-      raw: r.raw === null ? null : String(r.raw),
-    };
+  for (const e of errors) {
     const list = byItem.get(e.itemId);
     if (list) list.push(e);
     else byItem.set(e.itemId, [e]);

@@ -1,20 +1,23 @@
 import type { FlowFormat } from '../formats/format.js';
+import { normalMac, rawCut } from '../formats/sql-fragments.js';
+import { ident } from '../schema/tables.js';
+import { FLOW_TUPLE_ROWS, ROW_KIND, TUPLE_COLUMNS } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store } from '../store/store.js';
 import type { Prepared } from './prepare.js';
 import { sqlNumber, sqlString } from './sql-literal.js';
 
-/** Staged rows of a batch live here between parsing and the commit transaction. */
-export const STAGE = '_vnetflow_stage';
 /** The batch's items: filename DuckDB reports -> item id, record base, path facts, uri. */
 export const ITEMS = '_vnetflow_items';
 
 /**
- * Parses a batch in DuckDB: one read_json per format over all of the batch's files of that format,
- * then the format's set-based SQL. The rows land in a temp table, typed, each with `reason` NULL
- * (valid) or saying what is wrong. Throws when DuckDB cannot read a file; the caller then re-frames
- * the batch's direct files in Node, where every record is checked on its own.
+ * Parses a batch in DuckDB and writes every row straight into the tuple table: one read_json per
+ * format over all of the batch's files of that format, then one INSERT that unnests groups and
+ * tuples, parses and checks them. Rejected tuples and records are written too, marked in `_kind`
+ * with their reason, so one pass over the JSON serves both; the caller moves them to IngestErrors
+ * before its transaction commits. Throws when DuckDB cannot read a file typed; the caller then
+ * re-frames the batch's direct files in Node, where every record is checked on its own.
  */
-export async function stageBatch(store: Store, items: readonly Prepared[]): Promise<void> {
+export async function insertBatch(store: Store, items: readonly Prepared[], batchId: number): Promise<void> {
   const values = items.map(
     (p, id) =>
       `(${sqlString(p.readPath)}, ${id}, ${sqlNumber(p.recBase)}, ${sqlString(p.item.pathInfo.mac)}, ` +
@@ -30,25 +33,86 @@ export async function stageBatch(store: Store, items: readonly Prepared[]): Prom
     if (group) group.push(p);
     else byFormat.set(p.format, [p]);
   }
-  let first = true;
-  for (const [format, group] of byFormat) {
-    const select = `SELECT s.* EXCLUDE (filename, rec_idx), i.item_id, i.rec_base + s.rec_idx AS rec_idx
-      FROM (${format.stageSql(recsSql(format, group))}) s JOIN ${ITEMS} i ON i.filename = s.filename`;
-    await store.run(
-      first ? `CREATE OR REPLACE TEMP TABLE ${STAGE} AS ${select}` : `INSERT INTO ${STAGE} BY NAME ${select}`,
-    );
-    first = false;
+  // Row order inside the table carries no meaning (every reader sorts or aggregates), and letting
+  // DuckDB write from both threads at once is what makes the insert scale.
+  await store.run('SET preserve_insertion_order = false');
+  try {
+    for (const [format, group] of byFormat) await store.run(insertSql(format, group, batchId));
+  } finally {
+    await store.run('RESET preserve_insertion_order');
   }
 }
 
+/** The batch's records as `recs(item_id, uri, rec_idx, r, path_mac, path_flowlog)`. */
 function recsSql(format: FlowFormat, group: readonly Prepared[]): string {
   const files = group.map((p) => sqlString(p.readPath)).join(', ');
   // read_json holds one whole top-level object in memory, so the limit follows the largest file.
   const largest = Math.max(...group.map((p) => p.bytes));
   const maxObject = Math.max(16 << 20, 2 ** Math.ceil(Math.log2(largest + 1024)));
   const columns = `{records: '${format.recordType.replace(/\s+/g, ' ').replace(/'/g, "''")}[]'}`;
-  return `(SELECT j.filename, unnest(j.records) AS r, unnest(range(len(j.records))) AS rec_idx, i.path_mac, i.path_flowlog
-    FROM read_json([${files}], columns = ${columns}, format = 'unstructured', records = true, filename = true,
-      maximum_object_size = ${maxObject}) j
-    JOIN ${ITEMS} i ON i.filename = j.filename)`;
+  return `(SELECT i.item_id, i.uri, i.rec_base + x.rec_idx AS rec_idx, x.r, i.path_mac, i.path_flowlog FROM (
+      SELECT j.filename, unnest(j.records) AS r, unnest(range(len(j.records))) AS rec_idx
+      FROM read_json([${files}], columns = ${columns}, format = 'unstructured', records = true, filename = true,
+        maximum_object_size = ${maxObject}) j) x
+    JOIN ${ITEMS} i ON i.filename = x.filename)`;
+}
+
+/**
+ * Records -> groups -> tuples without ever building a per-tuple structure: the unnests run on
+ * plain lists, and a tuple's index within its record (counted across flows and groups, as
+ * IngestErrors reports it) is the group's offset plus the tuple's position in the group. A record
+ * with no tuples yields one placeholder row (raw NULL) so that it is still counted and, if bad,
+ * reported.
+ */
+function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: number): string {
+  const placeholder = `[{'acl': NULL::VARCHAR, 'rule': NULL::VARCHAR, 'mac': NULL::VARCHAR, 'tuples': [NULL::VARCHAR]}]`;
+  const records = `(
+    SELECT item_id, uri, rec_idx, ${format.recordColumns}
+    FROM ${recsSql(format, group)} WHERE r IS NOT NULL)`;
+  const withCounts = `(
+    SELECT *, CASE WHEN rec_reason IS NULL THEN coalesce(list_sum(lens), 0) ELSE 0 END AS ntuples
+    FROM (SELECT *, hash(uri, flowlog, target) AS src_key, list_transform(groups, lambda g: len(g.tuples)) AS lens
+          FROM ${records}))`;
+  const groups = `(
+    SELECT * EXCLUDE (g, mac), g.acl AS acl, g."rule" AS rule, g.tuples AS tuples,
+      ${normalMac('coalesce(g.mac, mac)')} AS tmac
+    FROM (SELECT * EXCLUDE (groups, gl), unnest(gl) AS g, unnest(range(len(gl))) AS k
+          FROM (SELECT *, CASE WHEN ntuples = 0 THEN ${placeholder} ELSE groups END AS gl FROM ${withCounts})))`;
+  const tuples = `(
+    SELECT * EXCLUDE (tuples, lens, k), regexp_full_match(tmac, '[0-9A-F]{12}') AS mac_ok,
+      unnest(tuples) AS raw, unnest(range(len(tuples))) + coalesce(list_sum(lens[1:k]), 0) AS tup_idx
+    FROM ${groups})`;
+  const checked = `(
+    SELECT *, CASE
+        WHEN rec_reason IS NOT NULL THEN rec_reason
+        WHEN ntuples = 0 THEN NULL
+        WHEN raw IS NULL THEN 'tuple is not a string'
+        WHEN tuple_reason IS NOT NULL THEN tuple_reason
+        WHEN NOT coalesce(mac_ok, false) THEN 'bad MAC address: ' || coalesce(tmac, '(none)')
+      END AS reason
+    FROM (${format.tupleSql(tuples)}))`;
+  const kind = `CASE WHEN rec_reason IS NOT NULL THEN ${ROW_KIND.rejectedRecord} WHEN ntuples = 0 THEN ${ROW_KIND.emptyRecord}
+    WHEN reason IS NOT NULL THEN ${ROW_KIND.rejectedTuple} END`;
+  const value: Record<string, string> = {
+    RecordTime: 'rec_time',
+    MacAddress: 'tmac',
+    AclId: 'acl',
+    AclRule: 'rule',
+    IngestBatch: String(batchId),
+  };
+  const head = `tup_idx = 0`;
+  const scratch = {
+    SourceKey: 'src_key',
+    _item: 'item_id',
+    _rec: `CASE WHEN ${head} OR reason IS NOT NULL THEN rec_idx END`,
+    _tup: `CASE WHEN rec_reason IS NULL AND ntuples > 0 AND reason IS NOT NULL THEN tup_idx END`,
+    _kind: 'kind',
+    _reason: 'reason',
+    _raw: `CASE WHEN rec_reason IS NOT NULL THEN ${rawCut('rec_raw')} WHEN reason IS NOT NULL THEN ${rawCut('raw')} END`,
+    _flowlog: `CASE WHEN ${head} THEN flowlog END`,
+    _target: `CASE WHEN ${head} THEN target END`,
+  };
+  const cols = [...TUPLE_COLUMNS.map((c) => [c, value[c] ?? ident(c)]), ...Object.entries(scratch)];
+  return `INSERT INTO ${FLOW_TUPLE_ROWS} (${cols.map(([c]) => ident(c)).join(', ')})
+    SELECT ${cols.map(([, e]) => e).join(', ')} FROM (SELECT *, ${kind} AS kind FROM ${checked})`;
 }

@@ -1,6 +1,8 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { flowTuples } from '../../schema/flow-tuples.js';
 import { createTableSql, tables } from '../../schema/tables.js';
 import { internalTablesSql } from '../internal-tables.js';
+import { flowTuplesDdl } from './flow-tuples-layout.js';
 import type { Row, Store, Table, Value } from '../store.js';
 
 /** Options for opening a DuckDB store. */
@@ -23,7 +25,19 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
   // All timestamps are UTC; pinning the zone keeps TIMESTAMPTZ -> TIMESTAMP casts independent of the host.
   await conn.run("SET TimeZone = 'UTC'");
   const store = new DuckDBStore(instance, conn);
-  for (const t of tables) await conn.run(createTableSql(t));
+  const old = await conn.runAndReadAll(
+    `SELECT 1 FROM duckdb_tables() WHERE table_name = '${flowTuples.name}' AND database_name = current_database()`,
+  );
+  if (old.currentRowCount > 0) {
+    store.close();
+    throw new Error(
+      `${options.path} was written by an older vnetflow (FlowTuples is a table, not a view): ingest into a new database file`,
+    );
+  }
+  for (const t of tables) {
+    if (t === flowTuples) for (const sql of flowTuplesDdl()) await conn.run(sql);
+    else await conn.run(createTableSql(t));
+  }
   for (const sql of internalTablesSql) await conn.run(sql);
   return store;
 }
