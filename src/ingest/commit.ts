@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestErrors } from '../schema/ingest-errors.js';
 import { ident } from '../schema/tables.js';
-import { FLOW_SOURCES, FLOW_TUPLE_ROWS, ROW_KIND } from '../store/duckdb/flow-tuples-layout.js';
+import { FLOW_RULES, FLOW_SOURCES, FLOW_TUPLE_ROWS, ROW_KIND } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store } from '../store/store.js';
 import { upsertCheckpointsSql, type Checkpoint } from './checkpoint.js';
 import type { ErrorRow } from './errors.js';
@@ -70,12 +70,17 @@ export async function commitBatch(
     errors.push(...(await hooks.errorRows(await sqlErrors(store, mine))));
     await storeErrors(store, errors, batchId, tempDir);
 
-    // One row per source and resource pair; the tuple rows point at it by key.
+    // The dimension rows the tuple rows point at by key (see flow-tuples-layout.ts).
     await store.run(
       `INSERT OR IGNORE INTO ${FLOW_SOURCES} (SourceKey, FlowLogResourceId, TargetResourceId, SourceUri)
-       SELECT t.SourceKey, any_value(t._flowlog), any_value(t._target), any_value(i.uri)
+       SELECT t.SourceKey, any_value(t._note ->> 'flowlog'), any_value(t._note ->> 'target'), any_value(i.uri)
        FROM ${FLOW_TUPLE_ROWS} t JOIN ${ITEMS} i ON i.item_id = t._item
-       WHERE t.IngestBatch = ${batchId} AND t._rec IS NOT NULL GROUP BY t.SourceKey`,
+       WHERE t.IngestBatch = ${batchId} AND t._note IS NOT NULL GROUP BY t.SourceKey`,
+    );
+    await store.run(
+      `INSERT OR IGNORE INTO ${FLOW_RULES} (RuleKey, AclId, AclRule)
+       SELECT RuleKey, any_value(_note ->> 'acl'), any_value(_note ->> 'rule') FROM ${mine} AND _note IS NOT NULL
+       GROUP BY RuleKey`,
     );
     await store.run(`DELETE FROM ${mine} AND _kind IS NOT NULL`);
     await dropDuplicates(store, batchId);
@@ -100,7 +105,7 @@ async function readCounts(store: Store, itemCount: number, mine: string): Promis
       count(*) FILTER (WHERE _kind IS NULL OR _kind = ${ROW_KIND.rejectedTuple}) AS tuples,
       count(*) FILTER (WHERE _kind = ${ROW_KIND.rejectedTuple}) AS rejected,
       count(*) FILTER (WHERE _kind = ${ROW_KIND.rejectedRecord}) AS bad_records,
-      max(_rec) + 1 AS records
+      max((_note ->> 'rec')::BIGINT) + 1 AS records
     FROM ${mine} GROUP BY _item`);
   const counts: ItemCounts[] = Array.from({ length: itemCount }, () => ({
     tuplesRead: 0,
@@ -124,15 +129,17 @@ async function readCounts(store: Store, itemCount: number, mine: string): Promis
 /** The rejections SQL found, in source order. */
 async function sqlErrors(store: Store, mine: string): Promise<SqlError[]> {
   const rows = await store.rows(
-    `SELECT _item, _rec, _tup, _reason, _raw FROM ${mine} AND _kind IN (${ROW_KIND.rejectedTuple}, ${ROW_KIND.rejectedRecord})
-     ORDER BY _item, _rec, _tup NULLS FIRST`,
+    `SELECT _item, (_note ->> 'rec')::BIGINT AS rec, (_note ->> 'tup')::BIGINT AS tup, _note ->> 'reason' AS reason,
+       _note ->> 'raw' AS raw
+     FROM ${mine} AND _kind IN (${ROW_KIND.rejectedTuple}, ${ROW_KIND.rejectedRecord})
+     ORDER BY _item, rec, tup NULLS FIRST`,
   );
   return rows.map((r) => ({
     itemId: Number(r._item),
-    recIdx: Number(r._rec),
-    tupIdx: r._tup === null ? null : Number(r._tup),
-    reason: String(r._reason),
-    raw: r._raw === null ? null : String(r._raw),
+    recIdx: Number(r.rec),
+    tupIdx: r.tup === null ? null : Number(r.tup),
+    reason: String(r.reason),
+    raw: r.raw === null ? null : String(r.raw),
   }));
 }
 

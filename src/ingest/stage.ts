@@ -1,7 +1,7 @@
 import type { FlowFormat } from '../formats/format.js';
 import { normalMac, rawCut } from '../formats/sql-fragments.js';
 import { ident } from '../schema/tables.js';
-import { FLOW_TUPLE_ROWS, ROW_KIND, TUPLE_COLUMNS } from '../store/duckdb/flow-tuples-layout.js';
+import { FLOW_TUPLE_ROWS, ROW_KIND, tupleRowInsert } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store } from '../store/store.js';
 import type { Prepared } from './prepare.js';
 import { sqlNumber, sqlString } from './sql-literal.js';
@@ -74,13 +74,13 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
     FROM (SELECT *, hash(uri, flowlog, target) AS src_key, list_transform(groups, lambda g: len(g.tuples)) AS lens
           FROM ${records}))`;
   const groups = `(
-    SELECT * EXCLUDE (g, mac), g.acl AS acl, g."rule" AS rule, g.tuples AS tuples,
+    SELECT * EXCLUDE (g, mac), g.acl AS acl, g."rule" AS rule, hash(g.acl, g."rule") AS rule_key, g.tuples AS tuples,
       ${normalMac('coalesce(g.mac, mac)')} AS tmac
     FROM (SELECT * EXCLUDE (groups, gl), unnest(gl) AS g, unnest(range(len(gl))) AS k
           FROM (SELECT *, CASE WHEN ntuples = 0 THEN ${placeholder} ELSE groups END AS gl FROM ${withCounts})))`;
   const tuples = `(
     SELECT * EXCLUDE (tuples, lens, k), regexp_full_match(tmac, '[0-9A-F]{12}') AS mac_ok,
-      unnest(tuples) AS raw, unnest(range(len(tuples))) + coalesce(list_sum(lens[1:k]), 0) AS tup_idx
+      unnest(tuples) AS raw, unnest(range(len(tuples))) AS gi, coalesce(list_sum(lens[1:k]), 0) AS grp_offset
     FROM ${groups})`;
   const checked = `(
     SELECT *, CASE
@@ -90,29 +90,30 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
         WHEN tuple_reason IS NOT NULL THEN tuple_reason
         WHEN NOT coalesce(mac_ok, false) THEN 'bad MAC address: ' || coalesce(tmac, '(none)')
       END AS reason
-    FROM (${format.tupleSql(tuples)}))`;
+    FROM (${format.tupleSql(`(SELECT *, gi + grp_offset AS tup_idx FROM ${tuples})`)}))`;
   const kind = `CASE WHEN rec_reason IS NOT NULL THEN ${ROW_KIND.rejectedRecord} WHEN ntuples = 0 THEN ${ROW_KIND.emptyRecord}
     WHEN reason IS NOT NULL THEN ${ROW_KIND.rejectedTuple} END`;
-  const value: Record<string, string> = {
+  const renamed: Record<string, string> = {
     RecordTime: 'rec_time',
     MacAddress: 'tmac',
-    AclId: 'acl',
-    AclRule: 'rule',
     IngestBatch: String(batchId),
   };
-  const head = `tup_idx = 0`;
-  const scratch = {
-    SourceKey: 'src_key',
-    _item: 'item_id',
-    _rec: `CASE WHEN ${head} OR reason IS NOT NULL THEN rec_idx END`,
-    _tup: `CASE WHEN rec_reason IS NULL AND ntuples > 0 AND reason IS NOT NULL THEN tup_idx END`,
-    _kind: 'kind',
-    _reason: 'reason',
-    _raw: `CASE WHEN rec_reason IS NOT NULL THEN ${rawCut('rec_raw')} WHEN reason IS NOT NULL THEN ${rawCut('raw')} END`,
-    _flowlog: `CASE WHEN ${head} THEN flowlog END`,
-    _target: `CASE WHEN ${head} THEN target END`,
-  };
-  const cols = [...TUPLE_COLUMNS.map((c) => [c, value[c] ?? ident(c)]), ...Object.entries(scratch)];
-  return `INSERT INTO ${FLOW_TUPLE_ROWS} (${cols.map(([c]) => ident(c)).join(', ')})
-    SELECT ${cols.map(([, e]) => e).join(', ')} FROM (SELECT *, ${kind} AS kind FROM ${checked})`;
+  // The note: on the first row of each group (so once per record, group and rule too) and on
+  // rejected rows; NULL, and so nearly free, everywhere else.
+  const note = `CASE WHEN gi = 0 OR reason IS NOT NULL THEN to_json({
+      'rec': rec_idx,
+      'tup': CASE WHEN rec_reason IS NULL AND ntuples > 0 AND reason IS NOT NULL THEN tup_idx END,
+      'reason': reason,
+      'raw': CASE WHEN rec_reason IS NOT NULL THEN ${rawCut('rec_raw')} WHEN reason IS NOT NULL THEN ${rawCut('raw')} END,
+      'flowlog': flowlog, 'target': target, 'acl': acl, 'rule': rule})::VARCHAR END`;
+  const { columns, select } = tupleRowInsert({
+    contract: (c) => renamed[c] ?? ident(c),
+    sourceKey: 'src_key',
+    ruleKey: 'rule_key',
+    item: 'item_id',
+    kind: 'kind',
+    note,
+  });
+  return `INSERT INTO ${FLOW_TUPLE_ROWS} (${columns})
+    SELECT ${select} FROM (SELECT *, ${kind} AS kind FROM ${checked})`;
 }
