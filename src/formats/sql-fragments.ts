@@ -3,7 +3,7 @@
  * that fails yields NULL so the caller can name the first failing field in `reason`.
  */
 
-const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 /** A dotted-quad IPv4 address, each octet 0..255 without leading zeros. */
 export const IPV4 = `${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}`;
 const H = '[0-9A-Fa-f]{1,4}';

@@ -1,12 +1,4 @@
-import {
-  counter,
-  epochToTimestamp,
-  IPV4,
-  ipValid,
-  l4Letter,
-  port,
-  timeInRange,
-} from './sql-fragments.js';
+import { counter, epochToTimestamp, IPV4, ipValid, l4Letter, port, timeInRange } from './sql-fragments.js';
 
 /**
  * Encryption codes: X, NX, and NX_ plus a cause (NX_HW_NOT_SUPPORTED, NX_SW_NOT_READY,
@@ -16,17 +8,19 @@ import {
  */
 const ENCRYPTION = 'X|NX|NX_[A-Z0-9_]+';
 
-/** The plausible tuple times of timeInRange (2010 to 2100), as Unix seconds, for the fast path. */
-const EPOCH_S_LO = Date.UTC(2010, 0, 1) / 1000;
-const EPOCH_S_HI = Date.UTC(2100, 0, 1) / 1000 - 1;
+/** 0..65535, leading zeros allowed (as a cast allows them). */
+const PORT = '(?:[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+/** 0..255. */
+const BYTE = '(?:[0-9]{1,2}|[01][0-9]{2}|2[0-4][0-9]|25[0-5])';
 
 /**
- * One regular expression that only well-formed IPv4 tuples match. Almost every real tuple does, and
- * for those the fields are cast directly; only the rest (IPv6, or bad input) pay for the
- * field-by-field checks that name what is wrong. Counters allow 18 digits, which always fit BIGINT.
+ * One regular expression that only well-formed IPv4 tuples match, ranges included (the time range
+ * is checked on the value). Almost every real tuple matches, and for those the fields are cast
+ * directly; only the rest (IPv6, or bad input) pay for the field-by-field checks that name what is
+ * wrong. Counters allow 18 digits, which always fit BIGINT.
  */
 const FAST_TUPLE =
-  `[0-9]{10}(?:[0-9]{3})?,${IPV4},${IPV4},[0-9]{1,5},[0-9]{1,5},[0-9]{1,3},[IO],[BCED],` +
+  `[0-9]{10}(?:[0-9]{3})?,${IPV4},${IPV4},${PORT},${PORT},${BYTE},[IO],[BCED],` +
   `(?:${ENCRYPTION}),[0-9]{0,18},[0-9]{0,18},[0-9]{0,18},[0-9]{0,18}`;
 
 /** Parses 13-field VNet (v4) tuples, for the v4 and flattened formats (see FlowFormat.tupleSql). */
@@ -37,7 +31,7 @@ export function vnetTupleSql(from: string): string {
   const pick = (fast: string, careful: string): string => `CASE WHEN ok THEN ${fast} ELSE ${careful} END`;
   return `
   SELECT *,
-    CASE WHEN ok THEN NULL
+    CASE WHEN ok AND ${timeInRange('ts')} THEN NULL
       WHEN len(f) <> 13 THEN 'expected 13 comma-separated fields, found ' || len(f)
       WHEN ts IS NULL THEN 'bad time: ' || f[1]
       WHEN NOT ${timeInRange('ts')} THEN 'time out of range: ' || f[1]
@@ -66,10 +60,7 @@ export function vnetTupleSql(from: string): string {
       ${pick(fastCounter('f[10]'), counter('f[10]'))} AS c1, ${pick(fastCounter('f[11]'), counter('f[11]'))} AS c2,
       ${pick(fastCounter('f[12]'), counter('f[12]'))} AS c3, ${pick(fastCounter('f[13]'), counter('f[13]'))} AS c4
     FROM (
-      SELECT *, coalesce(CASE WHEN regexp_full_match(raw, '${FAST_TUPLE}')
-          THEN f[4]::INTEGER <= 65535 AND f[5]::INTEGER <= 65535 AND f[6]::INTEGER <= 255
-            AND (f[1]::BIGINT BETWEEN ${EPOCH_S_LO} AND ${EPOCH_S_HI}
-              OR f[1]::BIGINT BETWEEN ${EPOCH_S_LO * 1000} AND ${EPOCH_S_HI * 1000 + 999}) END, false) AS ok
+      SELECT *, coalesce(regexp_full_match(raw, '${FAST_TUPLE}'), false) AS ok
       FROM (SELECT *, string_split(raw, ',') AS f FROM ${from})
     )
   )`;

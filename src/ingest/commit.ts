@@ -86,7 +86,8 @@ export async function commitBatch(
     await dropDuplicates(store, batchId);
 
     const stored = await store.rows(`SELECT _item, count(*) AS n FROM ${mine} GROUP BY _item`);
-    for (const r of stored) counts[Number(r._item)] = { ...counts[Number(r._item)], tuplesStored: Number(r.n) };
+    for (const r of stored)
+      counts[Number(r._item)] = { ...counts[Number(r._item)], tuplesStored: Number(r.n) };
     const cps = hooks.checkpoints(counts);
     if (cps.length > 0) await store.run(upsertCheckpointsSql(cps));
     const total = (k: keyof ItemCounts): number => counts.reduce((a, c) => a + c[k], 0);
@@ -144,7 +145,12 @@ async function sqlErrors(store: Store, mine: string): Promise<SqlError[]> {
 }
 
 /** Error rows go through an NDJSON file: one read_json beats thousands of VALUES literals. */
-async function storeErrors(store: Store, errors: readonly ErrorRow[], batchId: number, tempDir: string): Promise<void> {
+async function storeErrors(
+  store: Store,
+  errors: readonly ErrorRow[],
+  batchId: number,
+  tempDir: string,
+): Promise<void> {
   if (errors.length === 0) return;
   const file = join(tempDir, 'errors.ndjson');
   await writeFile(file, errors.map((e) => JSON.stringify(e)).join('\n'));

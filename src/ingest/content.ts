@@ -11,49 +11,62 @@ export interface Content {
   /** Set when a damaged gzip stream was only partly decompressed. */
   readonly damage?: string;
   read(start: number, end: number): Promise<Buffer>;
+  /** Drops cached bytes; later reads (rare: only to locate errors) go back to the source. */
+  release(): void;
 }
 
 /** Opens an item, recognising gzip by its magic bytes rather than its name. */
 export async function openContent(item: SourceItem): Promise<Content> {
-  const magic = await item.read(0, 2);
-  if (magic.length === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
-    const raw = await item.read(0, item.size);
-    let buf: Buffer;
-    let damage: string | undefined;
-    try {
-      buf = gunzipSync(raw);
-    } catch (err) {
-      // A truncated or corrupt stream: keep what decompresses so the records before the damage survive.
-      buf = gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH });
-      damage = `gzip stream damaged (${(err as Error).message}); read the ${buf.length} bytes that decompress`;
-    }
-    return {
-      length: buf.length,
-      gzip: true,
-      ...(damage ? { damage } : {}),
-      read: async (start, end) => buf.subarray(start, end),
-    };
-  }
-  // Detection, the tail check and the fingerprint all read the first and last 128 KiB: fetch them
+  // Detection, the tail check and the fingerprint all read the first and last 64 KiB: fetch them
   // once so a plain file costs two reads however many of those checks run.
   const headEnd = Math.min(item.size, EDGE);
+  let head: Buffer | null = await item.read(0, headEnd);
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return openGzip(item);
   const tailStart = Math.max(headEnd, item.size - EDGE);
-  const head = await item.read(0, headEnd);
-  const tail = tailStart < item.size ? await item.read(tailStart, item.size) : Buffer.alloc(0);
+  let tail: Buffer | null = tailStart < item.size ? await item.read(tailStart, item.size) : Buffer.alloc(0);
   return {
     length: item.size,
     gzip: false,
     ...(item.localPath ? { directPath: item.localPath } : {}),
     read: async (start, end) => {
       const stop = Math.min(end, item.size);
-      if (stop <= headEnd) return head.subarray(start, stop);
-      if (start >= tailStart) return tail.subarray(start - tailStart, stop - tailStart);
+      if (head && stop <= headEnd) return head.subarray(start, stop);
+      if (tail && start >= tailStart) return tail.subarray(start - tailStart, stop - tailStart);
       return item.read(start, stop);
+    },
+    release: () => {
+      head = null;
+      tail = null;
     },
   };
 }
 
-const EDGE = 128 * 1024;
+async function openGzip(item: SourceItem): Promise<Content> {
+  let damage: string | undefined;
+  const inflate = async (): Promise<Buffer> => {
+    const raw = await item.read(0, item.size);
+    try {
+      return gunzipSync(raw);
+    } catch (err) {
+      // A truncated or corrupt stream: keep what decompresses so the records before the damage survive.
+      const buf = gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH });
+      damage = `gzip stream damaged (${(err as Error).message}); read the ${buf.length} bytes that decompress`;
+      return buf;
+    }
+  };
+  let buf: Buffer | null = await inflate();
+  return {
+    length: buf.length,
+    gzip: true,
+    ...(damage ? { damage } : {}),
+    read: async (start, end) => (buf ??= await inflate()).subarray(start, end),
+    release: () => {
+      buf = null;
+    },
+  };
+}
+
+const EDGE = 64 * 1024;
 
 const WINDOW = 64 * 1024;
 

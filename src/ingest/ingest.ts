@@ -59,37 +59,50 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     const maxFiles = options.batchFiles ?? DEFAULT_BATCH_FILES;
     let batch: Prepared[] = [];
     let batchBytes = 0;
+    // Node prepares the next batch while DuckDB works on the current one. Everything that touches
+    // the store runs one step at a time on this chain: one connection, one transaction at a time.
+    let storeWork: Promise<void> = Promise.resolve();
+    const enqueue = (step: () => Promise<void>): void => {
+      storeWork = storeWork.then(step);
+      // A failure surfaces at the next `await storeWork`; until then it must not count as unhandled.
+      storeWork.catch(() => undefined);
+    };
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      await runBatch(store, batch, checkpoints, tempDir, summary);
-      for (const p of batch) bytesDone += p.item.size;
-      filesDone += batch.length;
+      const ready = batch;
       batch = [];
       batchBytes = 0;
-      options.onProgress?.({
-        bytesDone,
-        bytesTotal,
-        filesDone,
-        filesTotal: items.length,
-        tuplesStored: summary.tuplesStored,
+      // Wait for the batch before, so at most one batch is in flight besides the one being prepared.
+      await storeWork;
+      enqueue(async () => {
+        await runBatch(store, ready, checkpoints, tempDir, summary);
+        for (const p of ready) bytesDone += p.item.size;
+        filesDone += ready.length;
+        options.onProgress?.({
+          bytesDone,
+          bytesTotal,
+          filesDone,
+          filesTotal: items.length,
+          tuplesStored: summary.tuplesStored,
+        });
       });
     };
-    for (const item of items) {
-      let p: Prepared | NotReady;
-      try {
-        p = await prepare(item, checkpoints.get(item.uri), tempDir);
-      } catch (err) {
+    for await (const { item, result } of prepared(items, checkpoints, tempDir)) {
+      if (result instanceof Error) {
         // The item vanished or became unreadable between listing and reading: say so, go on.
         addSource(
           summary,
-          skippedResult({ uri: item.uri, reason: `unreadable: ${(err as Error).message}`, unreadable: true }),
+          skippedResult({ uri: item.uri, reason: `unreadable: ${result.message}`, unreadable: true }),
         );
         continue;
       }
+      const p = result;
       if (p.kind !== 'ready') {
-        await settleNotReady(store, p, summary);
-        filesDone++;
-        bytesDone += item.size;
+        enqueue(async () => {
+          await settleNotReady(store, p, summary);
+          filesDone++;
+          bytesDone += item.size;
+        });
         continue;
       }
       if (batch.length > 0 && (batchBytes + p.bytes > maxBytes || batch.length >= maxFiles)) await flush();
@@ -97,6 +110,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       batchBytes += p.bytes;
     }
     await flush();
+    await storeWork;
   } finally {
     await rm(tempDir, { recursive: true, force: true });
   }
@@ -104,6 +118,27 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   summary.tuplesPerSecond = summary.seconds > 0 ? Math.round(summary.tuplesRead / summary.seconds) : 0;
   summary.errorRows = summary.recordsRejected + summary.tuplesRejected + summary.filesRejected;
   return summary;
+}
+
+/** How many items are read and checked ahead, concurrently (their file reads overlap). */
+const PREPARE_AHEAD = 8;
+
+/** The items prepared, in order, with up to PREPARE_AHEAD of them in progress at once. */
+async function* prepared(
+  items: readonly SourceItem[],
+  checkpoints: ReadonlyMap<string, Checkpoint>,
+  tempDir: string,
+): AsyncIterable<{ item: SourceItem; result: Prepared | NotReady | Error }> {
+  const start = (item: SourceItem): Promise<Prepared | NotReady | Error> =>
+    prepare(item, checkpoints.get(item.uri), tempDir).catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
+    );
+  const ahead: Promise<Prepared | NotReady | Error>[] = [];
+  for (let i = 0; i < items.length; i++) {
+    while (ahead.length < PREPARE_AHEAD && i + ahead.length < items.length)
+      ahead.push(start(items[i + ahead.length]));
+    yield { item: items[i], result: await (ahead.shift() as Promise<Prepared | NotReady | Error>) };
+  }
 }
 
 async function runBatch(

@@ -85,6 +85,9 @@ export async function prepare(
     const tailStart = Math.max(0, content.length - TAIL_BYTES);
     const end = closingBracket(await content.read(tailStart, content.length), tailStart, 'records');
     if (end > 0) {
+      const fp = await fingerprint(content, end);
+      // The batch may wait a while before it runs: keep no bytes in memory meanwhile.
+      content.release();
       return {
         kind: 'ready',
         item,
@@ -96,7 +99,7 @@ export async function prepare(
         pieces: null,
         content,
         errors,
-        checkpoint: checkpointOf(item, det.format, end, -1, await fingerprint(content, end)),
+        checkpoint: checkpointOf(item, det.format, end, -1, fp),
         bytes: content.length,
       };
     }
@@ -177,6 +180,8 @@ async function frameInNode(
   const readPath = join(tempDir, `${encodeURIComponent(item.uri).slice(-120)}-${from}.json`);
   await writeFile(readPath, `{"records":[${records.join(',')}]}`);
   const consumed = from + split.consumedEnd;
+  const fp = await fingerprint(content, consumed);
+  content.release();
   return {
     kind: 'ready',
     item,
@@ -188,13 +193,7 @@ async function frameInNode(
     pieces,
     content,
     errors,
-    checkpoint: checkpointOf(
-      item,
-      format,
-      consumed,
-      recBase + pieces.length,
-      await fingerprint(content, consumed),
-    ),
+    checkpoint: checkpointOf(item, format, consumed, recBase + pieces.length, fp),
     bytes: buf.length,
   };
 }

@@ -79,7 +79,10 @@ export function tupleRowInsert(v: TupleRowValues): { columns: string; select: st
   });
   const enc = v.contract('FlowEncryption');
   pairs.push(
-    ['_encryption_other', `CASE WHEN TRY_CAST(${enc} AS ${ENUMS.FlowEncryption.type}) IS NULL THEN ${enc} END`],
+    [
+      '_encryption_other',
+      `CASE WHEN TRY_CAST(${enc} AS ${ENUMS.FlowEncryption.type}) IS NULL THEN ${enc} END`,
+    ],
     ['SourceKey', v.sourceKey],
     ['RuleKey', v.ruleKey],
     ['_item', v.item],
