@@ -25,43 +25,34 @@ const FAST_TUPLE =
 
 /** Parses 13-field VNet (v4) tuples, for the v4 and flattened formats (see FlowFormat.tupleSql). */
 export function vnetTupleSql(from: string): string {
-  // On the fast path the casts cannot fail; CASE evaluates each branch only for its own rows.
-  const fastTs = `make_timestamp(CASE WHEN length(f[1]) = 13 THEN f[1]::BIGINT * 1000 ELSE f[1]::BIGINT * 1000000 END)`;
-  const fastCounter = (e: string): string => `CASE WHEN ${e} = '' THEN 0::BIGINT ELSE ${e}::BIGINT END`;
-  const pick = (fast: string, careful: string): string => `CASE WHEN ok THEN ${fast} ELSE ${careful} END`;
+  // The typed values are plain TRY_CASTs, right for every valid tuple; the checks that name what
+  // is wrong run only for the rare tuple the fast pattern does not match.
   return `
   SELECT *,
-    CASE WHEN ok AND ${timeInRange('ts')} THEN NULL
+    CASE WHEN ok AND ${timeInRange('TimeGenerated')} THEN NULL
       WHEN len(f) <> 13 THEN 'expected 13 comma-separated fields, found ' || len(f)
-      WHEN ts IS NULL THEN 'bad time: ' || f[1]
-      WHEN NOT ${timeInRange('ts')} THEN 'time out of range: ' || f[1]
+      WHEN TimeGenerated IS NULL THEN 'bad time: ' || f[1]
+      WHEN NOT ${timeInRange('TimeGenerated')} THEN 'time out of range: ' || f[1]
       WHEN NOT ${ipValid('f[2]')} THEN 'bad source IP: ' || f[2]
       WHEN NOT ${ipValid('f[3]')} THEN 'bad destination IP: ' || f[3]
-      WHEN sport IS NULL THEN 'bad source port: ' || f[4]
-      WHEN dport IS NULL THEN 'bad destination port: ' || f[5]
-      WHEN proto IS NULL THEN 'bad protocol: ' || f[6]
+      WHEN ${port('f[4]')} IS NULL THEN 'bad source port: ' || f[4]
+      WHEN ${port('f[5]')} IS NULL THEN 'bad destination port: ' || f[5]
+      WHEN NOT coalesce(TRY_CAST(f[6] AS INTEGER) BETWEEN 0 AND 255, false) THEN 'bad protocol: ' || f[6]
       WHEN f[7] NOT IN ('I', 'O') THEN 'unknown direction: ' || f[7]
       WHEN f[8] NOT IN ('B', 'C', 'E', 'D') THEN 'unknown flow state: ' || f[8]
       WHEN NOT regexp_full_match(f[9], '${ENCRYPTION}') THEN 'unknown encryption code: ' || f[9]
-      WHEN c1 IS NULL OR c2 IS NULL OR c3 IS NULL OR c4 IS NULL THEN 'bad counter: ' || array_to_string(f[10:13], ',')
-    END AS tuple_reason,
-    ts AS TimeGenerated, coalesce(version, 4)::SMALLINT AS FlowLogVersion,
-    f[2] AS SrcIp, f[3] AS DestIp, sport AS SrcPort, dport AS DestPort,
-    proto AS Protocol, ${l4Letter('proto')} AS L4Protocol,
-    CASE f[7] WHEN 'I' THEN 'Inbound' WHEN 'O' THEN 'Outbound' END AS FlowDirection,
-    f[8] AS FlowState, CASE WHEN f[8] = 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
-    f[9] AS FlowEncryption, c1 AS PacketsSrcToDest, c2 AS BytesSrcToDest, c3 AS PacketsDestToSrc, c4 AS BytesDestToSrc
+      WHEN ${[10, 11, 12, 13].map((i) => `${counter(`f[${i}]`)} IS NULL`).join(' OR ')}
+        THEN 'bad counter: ' || array_to_string(f[10:13], ',')
+    END AS tuple_reason
   FROM (
-    SELECT *,
-      ${pick(fastTs, epochToTimestamp('f[1]'))} AS ts,
-      ${pick('f[4]::INTEGER', port('f[4]'))} AS sport,
-      ${pick('f[5]::INTEGER', port('f[5]'))} AS dport,
-      ${pick('f[6]::SMALLINT', 'CASE WHEN TRY_CAST(f[6] AS INTEGER) BETWEEN 0 AND 255 THEN TRY_CAST(f[6] AS SMALLINT) END')} AS proto,
-      ${pick(fastCounter('f[10]'), counter('f[10]'))} AS c1, ${pick(fastCounter('f[11]'), counter('f[11]'))} AS c2,
-      ${pick(fastCounter('f[12]'), counter('f[12]'))} AS c3, ${pick(fastCounter('f[13]'), counter('f[13]'))} AS c4
-    FROM (
-      SELECT *, coalesce(regexp_full_match(raw, '${FAST_TUPLE}'), false) AS ok
-      FROM (SELECT *, string_split(raw, ',') AS f FROM ${from})
-    )
+    SELECT *, ${epochToTimestamp('f[1]')} AS TimeGenerated, coalesce(version, 4)::SMALLINT AS FlowLogVersion,
+      f[2] AS SrcIp, f[3] AS DestIp, TRY_CAST(f[4] AS INTEGER) AS SrcPort, TRY_CAST(f[5] AS INTEGER) AS DestPort,
+      TRY_CAST(f[6] AS SMALLINT) AS Protocol, ${l4Letter('TRY_CAST(f[6] AS SMALLINT)')} AS L4Protocol,
+      CASE f[7] WHEN 'I' THEN 'Inbound' WHEN 'O' THEN 'Outbound' END AS FlowDirection,
+      f[8] AS FlowState, CASE WHEN f[8] = 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus, f[9] AS FlowEncryption,
+      coalesce(TRY_CAST(f[10] AS BIGINT), 0) AS PacketsSrcToDest, coalesce(TRY_CAST(f[11] AS BIGINT), 0) AS BytesSrcToDest,
+      coalesce(TRY_CAST(f[12] AS BIGINT), 0) AS PacketsDestToSrc, coalesce(TRY_CAST(f[13] AS BIGINT), 0) AS BytesDestToSrc
+    FROM (SELECT *, coalesce(regexp_full_match(raw, '${FAST_TUPLE}'), false) AS ok
+          FROM (SELECT *, string_split(raw, ',') AS f FROM ${from}))
   )`;
 }
