@@ -12,12 +12,21 @@ export const flattened: FlowFormat = {
   name: 'flattened',
   recordType: RECORD_TYPE,
   matches: (head) => head.includes('"flow.0"'),
+  // One tuple per object: a single group of a single tuple, its fields taken from the record.
   recordColumns: `${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
     coalesce(r.flowLogResourceID, path_flowlog) AS flowlog, r.targetResourceID AS target,
     coalesce(r.macAddress, path_mac) AS mac,
     CASE WHEN r."flow.0" IS NULL THEN 'object has no flow.0 tuple' END AS rec_reason,
     CASE WHEN r."flow.0" IS NULL THEN to_json(r)::VARCHAR END AS rec_raw,
-    CASE WHEN r."flow.0" IS NULL THEN [] ELSE [{'acl': r.aclID, 'rule': r."rule", 'mac': NULL::VARCHAR, 'tuples': [r."flow.0"]}] END AS groups`,
+    r."flow.0" AS flow0, r.aclID AS flat_acl, r."rule" AS flat_rule`,
+  nesting: {
+    outer: '[1]',
+    inner: '[1]',
+    tuples: '[flow0]',
+    acl: 'flat_acl',
+    rule: 'flat_rule',
+    mac: 'NULL::VARCHAR',
+  },
   tupleSql: vnetTupleSql,
   salvage(record) {
     const r = obj(record);

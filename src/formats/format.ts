@@ -7,6 +7,23 @@ export interface RecordProblem {
 }
 
 /**
+ * The path from a record to its tuples, as SQL expressions: `outer` is a list in the record
+ * (over `r` and the record columns), `inner` a list in one of its elements `o`, `tuples` the
+ * VARCHAR list of tuples of one inner element `g` (a group). `acl`, `rule` and `mac` (a group's
+ * own MAC, NULL to use the record's) are over `o` and `g`. Every expression may also use the record
+ * columns. The shared SQL (src/ingest/stage.ts) unnests them level by level, so no per-tuple
+ * structure is ever built.
+ */
+export interface Nesting {
+  readonly outer: string;
+  readonly inner: string;
+  readonly tuples: string;
+  readonly acl: string;
+  readonly rule: string;
+  readonly mac: string;
+}
+
+/**
  * A flow-log format: how to recognise its records and how DuckDB turns them into FlowTuples rows.
  * The ingest path never special-cases a format; it calls these members only. The shared SQL around
  * them (src/ingest/stage.ts) unnests groups and tuples, numbers them and writes the rows.
@@ -20,11 +37,12 @@ export interface FlowFormat {
   /**
    * A SELECT list over one record `r` (with `path_mac` and `path_flowlog` from the storage path)
    * naming these record-level columns: rec_time (TIMESTAMP), version (SMALLINT, NULL if unknown),
-   * flowlog, target, mac (VARCHAR), rec_reason (why the whole record is rejected, or NULL), rec_raw
-   * (its text when rejected), and groups: a list of STRUCT(acl VARCHAR, "rule" VARCHAR,
-   * mac VARCHAR, tuples VARCHAR[]) in document order (a group's mac, when set, overrides the record's).
+   * flowlog, target, mac (VARCHAR), rec_reason (why the whole record is rejected, or NULL) and
+   * rec_raw (its text when rejected). It may name more columns for `nesting` to use.
    */
   readonly recordColumns: string;
+  /** Where a record's tuples sit: two levels of lists, then the tuple strings of a group. */
+  readonly nesting: Nesting;
   /**
    * A SELECT over `from`, which has the tuple text `raw` (NULL on rows that are not tuples; their
    * typed columns are ignored) and the record's `version`,

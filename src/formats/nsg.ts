@@ -21,9 +21,15 @@ export const nsg: FlowFormat = {
   recordColumns: `${recordTime('r."time"')} AS rec_time, r.properties."Version"::SMALLINT AS version,
     r.resourceId AS flowlog, r.resourceId AS target, path_mac AS mac,
     CASE WHEN r.properties.flows IS NULL THEN 'record has no properties.flows' END AS rec_reason,
-    CASE WHEN r.properties.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw,
-    flatten(list_transform(coalesce(r.properties.flows, []), lambda f: list_transform(coalesce(f.flows, []),
-      lambda m: {'acl': NULL::VARCHAR, 'rule': f."rule", 'mac': m.mac, 'tuples': coalesce(m.flowTuples, [])}))) AS groups`,
+    CASE WHEN r.properties.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw`,
+  nesting: {
+    outer: 'r.properties.flows',
+    inner: 'o.flows',
+    tuples: 'g.flowTuples',
+    acl: 'NULL::VARCHAR',
+    rule: 'o."rule"',
+    mac: 'g.mac',
+  },
   // Legacy logs get the careful checks only: they are not the volume format any more.
   tupleSql(from) {
     return `

@@ -12,15 +12,19 @@ export const vnetV4: FlowFormat = {
   name: 'vnet-v4',
   recordType: RECORD_TYPE,
   matches: (head) => head.includes('"flowRecords"'),
-  // Groups are built per flow group, never per tuple: a lambda over every tuple (to attach its acl
-  // and rule) cost more than all of the tuple parsing.
   recordColumns: `${recordTime('r."time"')} AS rec_time, coalesce(r.flowLogVersion, 4)::SMALLINT AS version,
     coalesce(r.flowLogResourceID, path_flowlog) AS flowlog, r.targetResourceID AS target,
     coalesce(r.macAddress, path_mac) AS mac,
     CASE WHEN r.flowRecords.flows IS NULL THEN 'record has no flowRecords.flows' END AS rec_reason,
-    CASE WHEN r.flowRecords.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw,
-    flatten(list_transform(coalesce(r.flowRecords.flows, []), lambda f: list_transform(coalesce(f.flowGroups, []),
-      lambda g: {'acl': f.aclID, 'rule': g."rule", 'mac': NULL::VARCHAR, 'tuples': coalesce(g.flowTuples, [])}))) AS groups`,
+    CASE WHEN r.flowRecords.flows IS NULL THEN to_json(r)::VARCHAR END AS rec_raw`,
+  nesting: {
+    outer: 'r.flowRecords.flows',
+    inner: 'o.flowGroups',
+    tuples: 'g.flowTuples',
+    acl: 'o.aclID',
+    rule: 'g."rule"',
+    mac: 'NULL::VARCHAR',
+  },
   tupleSql: vnetTupleSql,
   salvage(record) {
     const problems: RecordProblem[] = [];

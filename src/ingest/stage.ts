@@ -58,30 +58,44 @@ function recsSql(format: FlowFormat, group: readonly Prepared[]): string {
 }
 
 /**
- * Records -> groups -> tuples without ever building a per-tuple structure: the unnests run on
- * plain lists, and a tuple's index within its record (counted across flows and groups, as
- * IngestErrors reports it) is the group's offset plus the tuple's position in the group. A record
- * with no tuples yields one placeholder row (raw NULL) so that it is still counted and, if bad,
- * reported.
+ * Records -> outer lists -> groups -> tuples, one unnest per level, without ever building a
+ * per-tuple structure (a lambda that attached acl and rule to every tuple cost more than all of
+ * the tuple parsing). A tuple's index within its record, counted across all of the record's
+ * groups as IngestErrors reports it, is its group's offset plus its position in the group; the
+ * offsets come from a list of group sizes built once per record. A record with no tuples yields
+ * one placeholder row (raw NULL) so that it is still counted and, if bad, reported.
  */
 function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: number): string {
-  const placeholder = `[{'acl': NULL::VARCHAR, 'rule': NULL::VARCHAR, 'mac': NULL::VARCHAR, 'tuples': [NULL::VARCHAR]}]`;
+  const n = format.nesting;
+  const outer = `coalesce(${n.outer}, [])`;
+  const inner = `coalesce(${n.inner}, [])`;
+  const tuples = `coalesce(${n.tuples}, [])`;
+  // Each level's list, or a one-element placeholder for a record with no tuples.
+  const level = (list: string): string => `unnest(CASE WHEN ntuples = 0 THEN [NULL] ELSE ${list} END)`;
+  const index = (list: string): string =>
+    `unnest(CASE WHEN ntuples = 0 THEN [0] ELSE range(len(${list})) END)`;
   const records = `(
-    SELECT item_id, uri, rec_idx, ${format.recordColumns}
+    SELECT item_id, uri, rec_idx, r, ${format.recordColumns}
     FROM ${recsSql(format, group)} WHERE r IS NOT NULL)`;
-  const withCounts = `(
-    SELECT *, CASE WHEN rec_reason IS NULL THEN coalesce(list_sum(lens), 0) ELSE 0 END AS ntuples
-    FROM (SELECT *, hash(uri, flowlog, target) AS src_key, list_transform(groups, lambda g: len(g.tuples)) AS lens
+  const counted = `(
+    SELECT *, hash(uri, flowlog, target) AS src_key,
+      CASE WHEN rec_reason IS NULL THEN coalesce(list_sum(flatten(sizes)), 0) ELSE 0 END AS ntuples
+    FROM (SELECT *, list_transform(${outer}, lambda o: list_transform(${inner}, lambda g: len(${tuples}))) AS sizes
           FROM ${records}))`;
-  const groups = `(
-    SELECT * EXCLUDE (g, mac), g.acl AS acl, g."rule" AS rule, hash(g.acl, g."rule") AS rule_key, g.tuples AS tuples,
-      ${normalMac('coalesce(g.mac, mac)')} AS tmac
-    FROM (SELECT * EXCLUDE (groups, gl), unnest(gl) AS g, unnest(range(len(gl))) AS k
-          FROM (SELECT *, CASE WHEN ntuples = 0 THEN ${placeholder} ELSE groups END AS gl FROM ${withCounts})))`;
-  const tuples = `(
-    SELECT * EXCLUDE (tuples, lens, k), regexp_full_match(tmac, '[0-9A-F]{12}') AS mac_ok,
-      unnest(tuples) AS raw, unnest(range(len(tuples))) AS gi, coalesce(list_sum(lens[1:k]), 0) AS grp_offset
+  const outers = `(SELECT * EXCLUDE (r), ${level(outer)} AS o, ${index(outer)} AS oi FROM ${counted})`;
+  const groups = `(SELECT *, ${level(inner)} AS g, ${index(inner)} AS ii FROM ${outers})`;
+  // Everything a group shares is computed here, once per group: in the SELECT that unnests the
+  // tuples it would run once per tuple, and the group's structs would be copied to every row.
+  const groupValues = `(
+    SELECT * EXCLUDE (o, g, sizes, mac),
+      ${n.acl} AS acl, ${n.rule} AS rule, hash(${n.acl}, ${n.rule}) AS rule_key,
+      ${normalMac(`coalesce(${n.mac}, mac)`)} AS tmac,
+      coalesce(list_sum(flatten(sizes[1:oi])), 0) + coalesce(list_sum(sizes[oi + 1][1:ii]), 0) AS grp_offset,
+      CASE WHEN ntuples = 0 THEN [NULL] ELSE ${tuples} END AS tl
     FROM ${groups})`;
+  const rows = `(
+    SELECT * EXCLUDE (tl), unnest(tl) AS raw, unnest(range(len(tl))) AS gi
+    FROM (SELECT *, regexp_full_match(tmac, '[0-9A-F]{12}') AS mac_ok FROM ${groupValues}))`;
   const checked = `(
     SELECT *, CASE
         WHEN rec_reason IS NOT NULL THEN rec_reason
@@ -90,7 +104,7 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
         WHEN tuple_reason IS NOT NULL THEN tuple_reason
         WHEN NOT coalesce(mac_ok, false) THEN 'bad MAC address: ' || coalesce(tmac, '(none)')
       END AS reason
-    FROM (${format.tupleSql(`(SELECT *, gi + grp_offset AS tup_idx FROM ${tuples})`)}))`;
+    FROM (${format.tupleSql(`(SELECT *, gi + grp_offset AS tup_idx FROM ${rows})`)}))`;
   const kind = `CASE WHEN rec_reason IS NOT NULL THEN ${ROW_KIND.rejectedRecord} WHEN ntuples = 0 THEN ${ROW_KIND.emptyRecord}
     WHEN reason IS NOT NULL THEN ${ROW_KIND.rejectedTuple} END`;
   const renamed: Record<string, string> = {
