@@ -33,14 +33,7 @@ export async function insertBatch(store: Store, items: readonly Prepared[], batc
     if (group) group.push(p);
     else byFormat.set(p.format, [p]);
   }
-  // Row order inside the table carries no meaning (every reader sorts or aggregates), and letting
-  // DuckDB write from both threads at once is what makes the insert scale.
-  await store.run('SET preserve_insertion_order = false');
-  try {
-    for (const [format, group] of byFormat) await store.run(insertSql(format, group, batchId));
-  } finally {
-    await store.run('RESET preserve_insertion_order');
-  }
+  for (const [format, group] of byFormat) await store.run(insertSql(format, group, batchId));
 }
 
 /** The batch's records as `recs(item_id, uri, rec_idx, r, path_mac, path_flowlog)`. */
