@@ -36,6 +36,8 @@ export interface ItemCounts {
   readonly tuplesRead: number;
   readonly tuplesRejected: number;
   readonly recordsRejected: number;
+  /** Records without a tuple (counted, never stored). */
+  readonly emptyRecords: number;
   readonly recordsSeen: number;
   readonly tuplesStored: number;
 }
@@ -63,29 +65,36 @@ export async function commitBatch(
     const [{ id }] = await store.rows('SELECT coalesce(max(batch_id), 0) + 1 AS id FROM _vnetflow_batches');
     const batchId = Number(id);
     await insertBatch(store, batch, batchId);
-    const mine = `${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId}`;
-    const counts = await readCounts(store, batch.length, mine);
+    // Everything the commit needs besides the tuples themselves is in the notes (see
+    // flow-tuples-layout.ts): one scan takes them out, and the rest works on that small table.
+    await store.run(
+      `CREATE OR REPLACE TEMP TABLE ${NOTES} AS SELECT _item, _kind, SourceKey, RuleKey, n.*
+       FROM (SELECT _item, _kind, SourceKey, RuleKey, json_transform(_note, '${NOTE_SHAPE}') AS n
+             FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} AND _note IS NOT NULL)`,
+    );
+    const counts = await readCounts(store, batch.length);
 
     const errors: ErrorRow[] = batch.flatMap((p) => p.errors);
-    errors.push(...(await hooks.errorRows(await sqlErrors(store, mine))));
+    errors.push(...(await hooks.errorRows(await sqlErrors(store))));
     await storeErrors(store, errors, batchId, tempDir);
 
-    // The dimension rows the tuple rows point at by key (see flow-tuples-layout.ts).
+    // The dimension rows the tuple rows point at by key.
     await store.run(
       `INSERT OR IGNORE INTO ${FLOW_SOURCES} (SourceKey, FlowLogResourceId, TargetResourceId, SourceUri)
-       SELECT t.SourceKey, any_value(t._note ->> 'flowlog'), any_value(t._note ->> 'target'), any_value(i.uri)
-       FROM ${FLOW_TUPLE_ROWS} t JOIN ${ITEMS} i ON i.item_id = t._item
-       WHERE t.IngestBatch = ${batchId} AND t._note IS NOT NULL GROUP BY t.SourceKey`,
+       SELECT n.SourceKey, any_value(n.flowlog), any_value(n.target), any_value(i.uri)
+       FROM ${NOTES} n JOIN ${ITEMS} i ON i.item_id = n._item GROUP BY n.SourceKey`,
     );
     await store.run(
       `INSERT OR IGNORE INTO ${FLOW_RULES} (RuleKey, AclId, AclRule)
-       SELECT RuleKey, any_value(_note ->> 'acl'), any_value(_note ->> 'rule') FROM ${mine} AND _note IS NOT NULL
-       GROUP BY RuleKey`,
+       SELECT RuleKey, any_value(acl), any_value("rule") FROM ${NOTES} GROUP BY RuleKey`,
     );
-    await store.run(`DELETE FROM ${mine} AND _kind IS NOT NULL`);
-    await dropDuplicates(store, batchId);
-
-    const stored = await store.rows(`SELECT _item, count(*) AS n FROM ${mine} GROUP BY _item`);
+    if (counts.some((c) => c.tuplesRejected > 0 || c.recordsRejected > 0 || c.emptyRecords > 0))
+      await store.run(`DELETE FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} AND _kind IS NOT NULL`);
+    const stored = (await dropDuplicates(store, batchId))
+      ? await store.rows(
+          `SELECT _item, count(*) AS n FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} GROUP BY _item`,
+        )
+      : counts.map((c, i) => ({ _item: i, n: c.tuplesRead - c.tuplesRejected }));
     for (const r of stored)
       counts[Number(r._item)] = { ...counts[Number(r._item)], tuplesStored: Number(r.n) };
     const cps = hooks.checkpoints(counts);
@@ -99,19 +108,35 @@ export async function commitBatch(
   });
 }
 
-/** Counts per item before rejected rows and duplicates leave the table. */
-async function readCounts(store: Store, itemCount: number, mine: string): Promise<ItemCounts[]> {
+/** The batch's notes, taken out of the tuple table once. */
+const NOTES = '_vnetflow_notes';
+const NOTE_SHAPE = JSON.stringify({
+  rec: 'BIGINT',
+  tup: 'BIGINT',
+  n: 'BIGINT',
+  reason: 'VARCHAR',
+  raw: 'VARCHAR',
+  flowlog: 'VARCHAR',
+  target: 'VARCHAR',
+  acl: 'VARCHAR',
+  rule: 'VARCHAR',
+});
+
+/** Counts per item, before rejected rows and duplicates leave the table. */
+async function readCounts(store: Store, itemCount: number): Promise<ItemCounts[]> {
   const rows = await store.rows(`
     SELECT _item,
-      count(*) FILTER (WHERE _kind IS NULL OR _kind = ${ROW_KIND.rejectedTuple}) AS tuples,
+      coalesce(sum(n), 0) AS tuples,
       count(*) FILTER (WHERE _kind = ${ROW_KIND.rejectedTuple}) AS rejected,
       count(*) FILTER (WHERE _kind = ${ROW_KIND.rejectedRecord}) AS bad_records,
-      max((_note ->> 'rec')::BIGINT) + 1 AS records
-    FROM ${mine} GROUP BY _item`);
+      count(*) FILTER (WHERE _kind = ${ROW_KIND.emptyRecord}) AS empty_records,
+      max(rec) + 1 AS records
+    FROM ${NOTES} GROUP BY _item`);
   const counts: ItemCounts[] = Array.from({ length: itemCount }, () => ({
     tuplesRead: 0,
     tuplesRejected: 0,
     recordsRejected: 0,
+    emptyRecords: 0,
     recordsSeen: 0,
     tuplesStored: 0,
   }));
@@ -120,6 +145,7 @@ async function readCounts(store: Store, itemCount: number, mine: string): Promis
       tuplesRead: Number(r.tuples),
       tuplesRejected: Number(r.rejected),
       recordsRejected: Number(r.bad_records),
+      emptyRecords: Number(r.empty_records),
       recordsSeen: r.records === null ? 0 : Number(r.records),
       tuplesStored: 0,
     };
@@ -128,12 +154,10 @@ async function readCounts(store: Store, itemCount: number, mine: string): Promis
 }
 
 /** The rejections SQL found, in source order. */
-async function sqlErrors(store: Store, mine: string): Promise<SqlError[]> {
+async function sqlErrors(store: Store): Promise<SqlError[]> {
   const rows = await store.rows(
-    `SELECT _item, (_note ->> 'rec')::BIGINT AS rec, (_note ->> 'tup')::BIGINT AS tup, _note ->> 'reason' AS reason,
-       _note ->> 'raw' AS raw
-     FROM ${mine} AND _kind IN (${ROW_KIND.rejectedTuple}, ${ROW_KIND.rejectedRecord})
-     ORDER BY _item, rec, tup NULLS FIRST`,
+    `SELECT _item, rec, tup, reason, raw FROM ${NOTES}
+     WHERE _kind IN (${ROW_KIND.rejectedTuple}, ${ROW_KIND.rejectedRecord}) ORDER BY _item, rec, tup NULLS FIRST`,
   );
   return rows.map((r) => ({
     itemId: Number(r._item),
@@ -170,7 +194,7 @@ async function storeErrors(
  * the batch's NICs falls inside the batch's time window for that NIC, or two items of the batch
  * hold the same NIC over overlapping times.
  */
-async function dropDuplicates(store: Store, batchId: number): Promise<void> {
+async function dropDuplicates(store: Store, batchId: number): Promise<boolean> {
   const windows = `SELECT MacAddress, _item, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
       FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} GROUP BY ALL`;
   const [check] = await store.rows(`
@@ -179,7 +203,7 @@ async function dropDuplicates(store: Store, batchId: number): Promise<void> {
                      AND a.lo <= b.hi AND b.lo <= a.hi) AS within,
            EXISTS (SELECT 1 FROM ${FLOW_TUPLE_ROWS} t JOIN m ON t.MacAddress = m.MacAddress
                      AND t.TimeGenerated BETWEEN m.lo AND m.hi WHERE t.IngestBatch < ${batchId}) AS older`);
-  if (!check.within && !check.older) return;
+  if (!check.within && !check.older) return false;
   await store.run(`
     DELETE FROM ${FLOW_TUPLE_ROWS} WHERE rowid IN (
       WITH m AS (SELECT MacAddress, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
@@ -189,4 +213,5 @@ async function dropDuplicates(store: Store, batchId: number): Promise<void> {
           row_number() OVER (PARTITION BY ${KEY.map((k) => `t.${k}`).join(', ')} ORDER BY t.IngestBatch, t._item, t.rowid) AS rn
         FROM ${FLOW_TUPLE_ROWS} t JOIN m ON t.MacAddress = m.MacAddress AND t.TimeGenerated BETWEEN m.lo AND m.hi)
       WHERE rn > 1 AND batch = ${batchId})`);
+  return true;
 }

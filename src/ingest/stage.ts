@@ -84,7 +84,8 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
       ${n.acl} AS acl, ${n.rule} AS rule, hash(${n.acl}, ${n.rule}) AS rule_key,
       ${normalMac(`coalesce(${n.mac}, mac)`)} AS tmac,
       coalesce(list_sum(flatten(sizes[1:oi])), 0) + coalesce(list_sum(sizes[oi + 1][1:ii]), 0) AS grp_offset,
-      CASE WHEN ntuples = 0 THEN [NULL] ELSE ${tuples} END AS tl
+      CASE WHEN ntuples = 0 THEN [NULL] ELSE ${tuples} END AS tl,
+      CASE WHEN ntuples = 0 THEN 0 ELSE len(${tuples}) END AS group_size
     FROM ${groups})`;
   const rows = `(
     SELECT * EXCLUDE (tl), unnest(tl) AS raw, unnest(range(len(tl))) AS gi
@@ -105,10 +106,11 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
     MacAddress: 'tmac',
     IngestBatch: String(batchId),
   };
-  // The note: on the first row of each group (so once per record, group and rule too) and on
-  // rejected rows; NULL, and so nearly free, everywhere else.
+  // The note: on the first row of each group (so once per record, group and rule too, with the
+  // group's tuple count) and on rejected rows; NULL, and so nearly free, everywhere else.
   const note = `CASE WHEN gi = 0 OR reason IS NOT NULL THEN to_json({
       'rec': rec_idx,
+      'n': CASE WHEN gi = 0 THEN group_size END,
       'tup': CASE WHEN rec_reason IS NULL AND ntuples > 0 AND reason IS NOT NULL THEN tup_idx END,
       'reason': reason,
       'raw': CASE WHEN rec_reason IS NOT NULL THEN ${rawCut('rec_raw')} WHEN reason IS NOT NULL THEN ${rawCut('raw')} END,
