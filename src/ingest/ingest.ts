@@ -8,6 +8,7 @@ import { commitBatch, type ItemCounts } from './commit.js';
 import { cutRaw, type ErrorRow } from './errors.js';
 import { locateErrors, type SqlError } from './locate.js';
 import { prepare, type NotReady, type Prepared } from './prepare.js';
+import { prepareAhead } from './read-ahead.js';
 import { sqlString } from './sql-literal.js';
 import { addSource, emptySummary, type IngestSummary } from './summary.js';
 
@@ -64,62 +65,51 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     const bytesTotal = items.reduce((a, i) => a + i.size, 0);
     let bytesDone = 0;
     let filesDone = 0;
+    const progress = (): void =>
+      options.onProgress?.({
+        bytesDone,
+        bytesTotal,
+        filesDone,
+        filesTotal: items.length,
+        tuplesStored: summary.tuplesStored,
+      });
     const maxBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     const maxFiles = options.batchFiles ?? DEFAULT_BATCH_FILES;
-    let batch: Prepared[] = [];
-    let batchBytes = 0;
-    // Node prepares the next batch while DuckDB works on the current one. Everything that touches
-    // the store runs one step at a time on this chain: one connection, one transaction at a time.
-    let storeWork: Promise<void> = Promise.resolve();
-    const enqueue = (step: () => Promise<void>): void => {
-      storeWork = storeWork.then(step);
-      // A failure surfaces at the next `await storeWork`; until then it must not count as unhandled.
-      storeWork.catch(() => undefined);
-    };
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const ready = batch;
-      batch = [];
-      batchBytes = 0;
-      // Wait for the batch before, so at most one batch is in flight besides the one being prepared.
-      await storeWork;
-      enqueue(async () => {
-        await runBatch(store, ready, checkpoints, tempDir, summary);
-        for (const p of ready) bytesDone += p.item.size;
-        filesDone += ready.length;
-        options.onProgress?.({
-          bytesDone,
-          bytesTotal,
-          filesDone,
-          filesTotal: items.length,
-          tuplesStored: summary.tuplesStored,
-        });
-      });
-    };
-    for await (const { item, result } of prepared(items, checkpoints, tempDir)) {
-      if (result instanceof Error) {
-        // The item vanished or became unreadable between listing and reading: say so, go on.
-        addSource(
-          summary,
-          skippedResult({ uri: item.uri, reason: `unreadable: ${result.message}`, unreadable: true }),
-        );
-        continue;
+    const stream = prepareAhead(items, checkpoints, tempDir)[Symbol.asyncIterator]();
+    let next = await stream.next();
+    while (!next.done) {
+      // One batch, one transaction, one INSERT (a second INSERT into the same table in the same
+      // transaction measured slower than both together). Preparation keeps running ahead while
+      // DuckDB works. Items that need no insert are settled after the commit.
+      const batch: Prepared[] = [];
+      const notReady: NotReady[] = [];
+      let batchBytes = 0;
+      for (; !next.done; next = await stream.next()) {
+        const { item, result } = next.value;
+        if (result instanceof Error) {
+          // The item vanished or became unreadable between listing and reading: say so, go on.
+          const reason = `unreadable: ${result.message}`;
+          addSource(summary, skippedResult({ uri: item.uri, reason, unreadable: true }));
+          continue;
+        }
+        if (result.kind !== 'ready') {
+          notReady.push(result);
+          continue;
+        }
+        if (batch.length > 0 && (batchBytes + result.bytes > maxBytes || batch.length >= maxFiles)) break;
+        batch.push(result);
+        batchBytes += result.bytes;
       }
-      const p = result;
-      if (p.kind !== 'ready') {
-        enqueue(async () => {
-          await settleNotReady(store, p, summary);
-          filesDone++;
-          bytesDone += item.size;
-        });
-        continue;
+      if (batch.length > 0) await runBatch(store, batch, checkpoints, tempDir, summary);
+      for (const p of batch) bytesDone += p.item.size;
+      filesDone += batch.length;
+      for (const p of notReady) {
+        await settleNotReady(store, p, summary);
+        filesDone++;
+        bytesDone += p.item.size;
       }
-      if (batch.length > 0 && (batchBytes + p.bytes > maxBytes || batch.length >= maxFiles)) await flush();
-      batch.push(p);
-      batchBytes += p.bytes;
+      progress();
     }
-    await flush();
-    await storeWork;
   } finally {
     await store.run('RESET preserve_insertion_order').catch(() => undefined);
     await rm(tempDir, { recursive: true, force: true });
@@ -128,27 +118,6 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   summary.tuplesPerSecond = summary.seconds > 0 ? Math.round(summary.tuplesRead / summary.seconds) : 0;
   summary.errorRows = summary.recordsRejected + summary.tuplesRejected + summary.filesRejected;
   return summary;
-}
-
-/** How many items are read and checked ahead, concurrently (their file reads overlap). */
-const PREPARE_AHEAD = 8;
-
-/** The items prepared, in order, with up to PREPARE_AHEAD of them in progress at once. */
-async function* prepared(
-  items: readonly SourceItem[],
-  checkpoints: ReadonlyMap<string, Checkpoint>,
-  tempDir: string,
-): AsyncIterable<{ item: SourceItem; result: Prepared | NotReady | Error }> {
-  const start = (item: SourceItem): Promise<Prepared | NotReady | Error> =>
-    prepare(item, checkpoints.get(item.uri), tempDir).catch((err: unknown) =>
-      err instanceof Error ? err : new Error(String(err)),
-    );
-  const ahead: Promise<Prepared | NotReady | Error>[] = [];
-  for (let i = 0; i < items.length; i++) {
-    while (ahead.length < PREPARE_AHEAD && i + ahead.length < items.length)
-      ahead.push(start(items[i + ahead.length]));
-    yield { item: items[i], result: await (ahead.shift() as Promise<Prepared | NotReady | Error>) };
-  }
 }
 
 async function runBatch(
