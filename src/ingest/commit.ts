@@ -47,7 +47,7 @@ export interface CommitHooks {
   /** Byte offsets and error rows for the rejections SQL found (Node reads the source bytes). */
   readonly errorRows: (errors: SqlError[]) => Promise<ErrorRow[]>;
   /** The checkpoints to store, given the batch's counts. */
-  readonly checkpoints: (counts: readonly ItemCounts[]) => Checkpoint[];
+  readonly checkpoints: (counts: readonly ItemCounts[]) => Promise<Checkpoint[]>;
 }
 
 /**
@@ -97,7 +97,7 @@ export async function commitBatch(
       : counts.map((c, i) => ({ _item: i, n: c.tuplesRead - c.tuplesRejected }));
     for (const r of stored)
       counts[Number(r._item)] = { ...counts[Number(r._item)], tuplesStored: Number(r.n) };
-    const cps = hooks.checkpoints(counts);
+    const cps = await hooks.checkpoints(counts);
     if (cps.length > 0) await store.run(upsertCheckpointsSql(cps));
     const total = (k: keyof ItemCounts): number => counts.reduce((a, c) => a + c[k], 0);
     await store.run(

@@ -17,8 +17,8 @@ export interface Content {
 
 /** Opens an item, recognising gzip by its magic bytes rather than its name. */
 export async function openContent(item: SourceItem): Promise<Content> {
-  // Detection, the tail check and the fingerprint all read the first and last 64 KiB: fetch them
-  // once so a plain file costs two reads however many of those checks run.
+  // Detection and the tail check read the first and last few KiB: fetch them once so a plain
+  // file costs two small reads however many of those checks run.
   const headEnd = Math.min(item.size, EDGE);
   let head: Buffer | null = await item.read(0, headEnd);
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return openGzip(item);
@@ -66,7 +66,7 @@ async function openGzip(item: SourceItem): Promise<Content> {
   };
 }
 
-const EDGE = 64 * 1024;
+const EDGE = 8 * 1024;
 
 const WINDOW = 64 * 1024;
 

@@ -129,9 +129,20 @@ async function runBatch(
 ): Promise<void> {
   // The checkpoints committed with the batch are also the ones the rest of this run works from.
   let committed: Checkpoint[] = [];
+  // Fingerprints are hashed while DuckDB inserts (started here, awaited at the end). One that
+  // cannot be computed (the file vanished) stays empty: the next run then re-reads the file, and
+  // deduplication keeps that safe.
+  const fingerprints = new Map<Prepared, Promise<string>>();
+  const fingerprintOf = (p: Prepared): Promise<string> => {
+    let fp = fingerprints.get(p);
+    if (!fp) fingerprints.set(p, (fp = p.fingerprint().catch(() => '')));
+    return fp;
+  };
+  batch.forEach(fingerprintOf);
   const hooks = {
     errorRows: (errors: SqlError[]) => locatedErrors(batch, errors),
-    checkpoints: (c: readonly ItemCounts[]) => (committed = nextCheckpoints(batch, c, checkpoints)),
+    checkpoints: async (c: readonly ItemCounts[]) =>
+      (committed = nextCheckpoints(batch, c, checkpoints, await Promise.all(batch.map(fingerprintOf)))),
   };
   let result: Awaited<ReturnType<typeof commitBatch>>;
   try {
@@ -175,12 +186,14 @@ function nextCheckpoints(
   batch: readonly Prepared[],
   counts: readonly ItemCounts[],
   old: Map<string, Checkpoint>,
+  fingerprints: readonly string[],
 ): Checkpoint[] {
   return batch.map((p, i) => {
     const prev = p.mode === 'grown' ? old.get(p.item.uri) : undefined;
     const c = counts[i];
     return {
       ...p.checkpoint,
+      fingerprint: fingerprints[i],
       recordsConsumed: p.direct ? c.recordsSeen : p.checkpoint.recordsConsumed,
       tuplesRead: (prev?.tuplesRead ?? 0) + c.tuplesRead,
       tuplesStored: (prev?.tuplesStored ?? 0) + c.tuplesStored,

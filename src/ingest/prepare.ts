@@ -8,8 +8,11 @@ import type { Checkpoint } from './checkpoint.js';
 import { fingerprint, openContent, type Content } from './content.js';
 import { cutRaw, type ErrorRow } from './errors.js';
 
-const HEAD_BYTES = 64 * 1024;
-const TAIL_BYTES = 64 * 1024;
+/** Detection reads this much first, and more only when that was not enough to decide. */
+const HEAD_BYTES = 8 * 1024;
+const FULL_HEAD_BYTES = 64 * 1024;
+/** A complete records blob ends in `]}` and whitespace: its last few KiB show it. */
+const TAIL_BYTES = 8 * 1024;
 
 /** An item ready for DuckDB: the file to read, where its records start, and what to checkpoint. */
 export interface Prepared {
@@ -28,8 +31,13 @@ export interface Prepared {
   readonly errors: ErrorRow[];
   readonly checkpoint: Omit<
     Checkpoint,
-    'tuplesRead' | 'tuplesStored' | 'tuplesRejected' | 'duplicatesSkipped'
+    'fingerprint' | 'tuplesRead' | 'tuplesStored' | 'tuplesRejected' | 'duplicatesSkipped'
   >;
+  /**
+   * The checkpoint's fingerprint. For a file DuckDB reads directly it is computed on demand, so the
+   * hashing runs while DuckDB inserts instead of before.
+   */
+  readonly fingerprint: () => Promise<string>;
   readonly bytes: number;
 }
 
@@ -58,8 +66,12 @@ export async function prepare(
   if (!forceNode && cp && cp.size === item.size && cp.mtimeMs === item.mtimeMs)
     return { kind: 'unchanged', item };
   const content = await openContent(item);
-  const head = (await content.read(0, HEAD_BYTES)).toString('utf8');
-  const det = detect(head);
+  let head = (await content.read(0, HEAD_BYTES)).toString('utf8');
+  let det = detect(head);
+  if (!det.ok && content.length > HEAD_BYTES) {
+    head = (await content.read(0, FULL_HEAD_BYTES)).toString('utf8');
+    det = detect(head);
+  }
   if (!det.ok) {
     // Found by walking a tree and well-formed but of another kind (DNS logs, topology): not ours to
     // reject. Named explicitly, or not JSON at all: an error the user should see.
@@ -85,7 +97,6 @@ export async function prepare(
     const tailStart = Math.max(0, content.length - TAIL_BYTES);
     const end = closingBracket(await content.read(tailStart, content.length), tailStart, 'records');
     if (end > 0) {
-      const fp = await fingerprint(content, end);
       // The batch may wait a while before it runs: keep no bytes in memory meanwhile.
       content.release();
       return {
@@ -99,7 +110,8 @@ export async function prepare(
         pieces: null,
         content,
         errors,
-        checkpoint: checkpointOf(item, det.format, end, -1, fp),
+        checkpoint: checkpointOf(item, det.format, end, -1),
+        fingerprint: () => fingerprint(content, end),
         bytes: content.length,
       };
     }
@@ -193,7 +205,8 @@ async function frameInNode(
     pieces,
     content,
     errors,
-    checkpoint: checkpointOf(item, format, consumed, recBase + pieces.length, fp),
+    checkpoint: checkpointOf(item, format, consumed, recBase + pieces.length),
+    fingerprint: () => Promise.resolve(fp),
     bytes: buf.length,
   };
 }
@@ -203,7 +216,6 @@ function checkpointOf(
   format: FlowFormat,
   consumed: number,
   records: number,
-  fp: string,
 ): Prepared['checkpoint'] {
   return {
     uri: item.uri,
@@ -212,7 +224,6 @@ function checkpointOf(
     mtimeMs: item.mtimeMs,
     consumedOffset: consumed,
     recordsConsumed: records,
-    fingerprint: fp,
   };
 }
 
