@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { ingestErrors } from '../schema/ingest-errors.js';
 import { ident } from '../schema/tables.js';
 import { FLOW_RULES, FLOW_SOURCES, FLOW_TUPLE_ROWS, ROW_KIND } from '../store/duckdb/flow-tuples-layout.js';
-import type { Store } from '../store/store.js';
+import type { Store, Value } from '../store/store.js';
 import { upsertCheckpointsSql, type Checkpoint } from './checkpoint.js';
 import type { ErrorRow } from './errors.js';
 import type { SqlError } from './locate.js';
 import type { Prepared } from './prepare.js';
-import { insertBatch, ITEMS } from './stage.js';
+import { groupSizes, insertBatch, ITEMS, recordCounts } from './stage.js';
 
 /**
  * The columns that make two tuples the same event: same NIC, same tuple time, same 5-tuple, same
@@ -46,6 +46,8 @@ export interface ItemCounts {
 export interface CommitHooks {
   /** Byte offsets and error rows for the rejections SQL found (Node reads the source bytes). */
   readonly errorRows: (errors: SqlError[]) => Promise<ErrorRow[]>;
+  /** Called once DuckDB is busy with the insert: Node's own work for the batch can start. */
+  readonly whileInserting?: () => void;
   /** The checkpoints to store, given the batch's counts. */
   readonly checkpoints: (counts: readonly ItemCounts[]) => Promise<Checkpoint[]>;
 }
@@ -64,7 +66,7 @@ export async function commitBatch(
   return store.transaction(async () => {
     const [{ id }] = await store.rows('SELECT coalesce(max(batch_id), 0) + 1 AS id FROM _vnetflow_batches');
     const batchId = Number(id);
-    await insertBatch(store, batch, batchId);
+    await insertBatch(store, batch, batchId, hooks.whileInserting);
     // Everything the commit needs besides the tuples themselves is in the notes (see
     // flow-tuples-layout.ts): one scan takes them out, and the rest works on that small table.
     await store.run(
@@ -73,20 +75,29 @@ export async function commitBatch(
              FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} AND _note IS NOT NULL)`,
     );
     const counts = await readCounts(store, batch.length);
+    // A file whose records all came out empty left no note to count them by: count them directly.
+    const silent = batch.filter((p, i) => p.direct && counts[i].recordsSeen === 0);
+    if (silent.length > 0) {
+      const seen = await recordCounts(store, silent);
+      silent.forEach((p, k) => {
+        const i = batch.indexOf(p);
+        counts[i] = { ...counts[i], recordsSeen: seen[k] };
+      });
+    }
 
     const errors: ErrorRow[] = batch.flatMap((p) => p.errors);
-    errors.push(...(await hooks.errorRows(await sqlErrors(store))));
+    errors.push(...(await hooks.errorRows(await sqlErrors(store, batch))));
     await storeErrors(store, errors, batchId, tempDir);
 
     // The dimension rows the tuple rows point at by key.
     await store.run(
       `INSERT OR IGNORE INTO ${FLOW_SOURCES} (SourceKey, FlowLogResourceId, TargetResourceId, SourceUri)
-       SELECT n.SourceKey, any_value(n.flowlog), any_value(n.target), any_value(i.uri)
+       SELECT n.SourceKey, max(n.flowlog), max(n.target), any_value(i.uri)
        FROM ${NOTES} n JOIN ${ITEMS} i ON i.item_id = n._item GROUP BY n.SourceKey`,
     );
     await store.run(
       `INSERT OR IGNORE INTO ${FLOW_RULES} (RuleKey, AclId, AclRule)
-       SELECT RuleKey, any_value(acl), any_value("rule") FROM ${NOTES} GROUP BY RuleKey`,
+       SELECT RuleKey, max(acl), max("rule") FROM ${NOTES} GROUP BY RuleKey`,
     );
     if (counts.some((c) => c.tuplesRejected > 0 || c.recordsRejected > 0 || c.emptyRecords > 0))
       await store.run(`DELETE FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} AND _kind IS NOT NULL`);
@@ -112,7 +123,8 @@ export async function commitBatch(
 const NOTES = '_vnetflow_notes';
 const NOTE_SHAPE = JSON.stringify({
   rec: 'BIGINT',
-  tup: 'BIGINT',
+  nrec: 'BIGINT',
+  pos: 'BIGINT[]',
   n: 'BIGINT',
   reason: 'VARCHAR',
   raw: 'VARCHAR',
@@ -130,7 +142,7 @@ async function readCounts(store: Store, itemCount: number): Promise<ItemCounts[]
       count(*) FILTER (WHERE _kind = ${ROW_KIND.rejectedTuple}) AS rejected,
       count(*) FILTER (WHERE _kind = ${ROW_KIND.rejectedRecord}) AS bad_records,
       count(*) FILTER (WHERE _kind = ${ROW_KIND.emptyRecord}) AS empty_records,
-      max(rec) + 1 AS records
+      max(nrec) AS records
     FROM ${NOTES} GROUP BY _item`);
   const counts: ItemCounts[] = Array.from({ length: itemCount }, () => ({
     tuplesRead: 0,
@@ -153,19 +165,38 @@ async function readCounts(store: Store, itemCount: number): Promise<ItemCounts[]
   return counts;
 }
 
-/** The rejections SQL found, in source order. */
-async function sqlErrors(store: Store): Promise<SqlError[]> {
+/** The rejections SQL found, in source order, with each rejected tuple's index in its record. */
+async function sqlErrors(store: Store, batch: readonly Prepared[]): Promise<SqlError[]> {
   const rows = await store.rows(
-    `SELECT _item, rec, tup, reason, raw FROM ${NOTES}
-     WHERE _kind IN (${ROW_KIND.rejectedTuple}, ${ROW_KIND.rejectedRecord}) ORDER BY _item, rec, tup NULLS FIRST`,
+    `SELECT _item, rec, pos, reason, raw FROM ${NOTES}
+     WHERE _kind IN (${ROW_KIND.rejectedTuple}, ${ROW_KIND.rejectedRecord})
+     ORDER BY _item, rec, pos[1] NULLS FIRST, pos[2], pos[3]`,
   );
-  return rows.map((r) => ({
-    itemId: Number(r._item),
-    recIdx: Number(r.rec),
-    tupIdx: r.tup === null ? null : Number(r.tup),
-    reason: String(r.reason),
-    raw: r.raw === null ? null : String(r.raw),
-  }));
+  const tupleRows = rows.filter((r) => r.pos !== null);
+  const sizes = await groupSizes(
+    store,
+    batch,
+    tupleRows.map((r) => ({ itemId: Number(r._item), recIdx: Number(r.rec) })),
+  );
+  return rows.map((r) => {
+    let tupIdx: number | null = null;
+    if (r.pos !== null) {
+      const [oi, ii, gi] = (r.pos as Value[]).map(Number);
+      const s = sizes.get(`${Number(r._item)}:${Number(r.rec)}`) ?? [];
+      const before = s
+        .slice(0, oi)
+        .flat()
+        .reduce((a, x) => a + x, 0);
+      tupIdx = before + (s[oi] ?? []).slice(0, ii).reduce((a, x) => a + x, 0) + gi;
+    }
+    return {
+      itemId: Number(r._item),
+      recIdx: Number(r.rec),
+      tupIdx,
+      reason: String(r.reason),
+      raw: r.raw === null ? null : String(r.raw),
+    };
+  });
 }
 
 /** Error rows go through an NDJSON file: one read_json beats thousands of VALUES literals. */

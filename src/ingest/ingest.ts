@@ -138,8 +138,8 @@ async function runBatch(
     if (!fp) fingerprints.set(p, (fp = p.fingerprint().catch(() => '')));
     return fp;
   };
-  batch.forEach(fingerprintOf);
   const hooks = {
+    whileInserting: () => batch.forEach(fingerprintOf),
     errorRows: (errors: SqlError[]) => locatedErrors(batch, errors),
     checkpoints: async (c: readonly ItemCounts[]) =>
       (committed = nextCheckpoints(batch, c, checkpoints, await Promise.all(batch.map(fingerprintOf)))),
