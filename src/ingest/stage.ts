@@ -81,29 +81,31 @@ function recordsSql(format: FlowFormat, group: readonly Prepared[]): string {
  */
 function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: number): string {
   const n = format.nesting;
-  const outer = `coalesce(${n.outer}, [])`;
-  const inner = `coalesce(${n.inner}, [])`;
-  const tuples = `coalesce(${n.tuples}, [])`;
-  // Each level's list, or a one-element placeholder for a record with nothing in it.
-  const level = (list: string): string => `unnest(CASE WHEN empty THEN [NULL] ELSE ${list} END)`;
-  const index = (list: string): string => `unnest(CASE WHEN empty THEN [0] ELSE range(len(${list})) END)`;
+  // A record with nothing in it still needs one row: a second, one-element list unnested beside
+  // the real one (DuckDB pads the shorter of two side-by-side unnests with NULL) makes it. A CASE
+  // choosing between a placeholder list and the real one would deep-copy every list it passes on.
+  const extra = (flag: string): string => `unnest(CASE WHEN ${flag} THEN [true] ELSE []::BOOLEAN[] END)`;
   const marked = `(
-    SELECT *, hash(uri, flowlog, target) AS src_key, rec_reason IS NOT NULL OR len(${outer}) = 0 AS empty
+    SELECT *, hash(uri, flowlog, target) AS src_key,
+      rec_reason IS NOT NULL OR coalesce(len(${n.outer}), 0) = 0 AS empty
     FROM ${recordsSql(format, group)})`;
-  const outers = `(SELECT * EXCLUDE (r), ${level(outer)} AS o, ${index(outer)} AS oi FROM ${marked})`;
-  const groups = `(SELECT *, ${level(inner)} AS g, ${index(inner)} AS ii FROM ${outers})`;
+  const outers = `(SELECT * EXCLUDE (r), unnest(${n.outer}) AS o, unnest(range(len(${n.outer}))) AS oi,
+      ${extra('empty')} AS o_placeholder FROM ${marked})`;
+  const groups = `(SELECT *, unnest(${n.inner}) AS g, unnest(range(len(${n.inner}))) AS ii,
+      ${extra('o_placeholder')} AS g_placeholder FROM ${outers})`;
   // Everything a group shares is computed here, once per group: in the SELECT that unnests the
   // tuples it would run once per tuple, and the group's structs would be copied to every row.
   const groupValues = `(
-    SELECT * EXCLUDE (o, g, mac),
+    SELECT * EXCLUDE (o, g, mac, oi, ii, o_placeholder), coalesce(oi, 0) AS oi, coalesce(ii, 0) AS ii,
       ${n.acl} AS acl, ${n.rule} AS rule, hash(${n.acl}, ${n.rule}) AS rule_key,
       ${normalMac(`coalesce(${n.mac}, mac)`)} AS tmac,
-      CASE WHEN empty THEN [NULL] ELSE ${tuples} END AS tl,
-      CASE WHEN empty THEN 0 ELSE len(${tuples}) END AS group_size
+      ${n.tuples} AS tl, coalesce(len(${n.tuples}), 0) AS group_size
     FROM ${groups})`;
   const rows = `(
-    SELECT * EXCLUDE (tl), unnest(tl) AS raw, unnest(range(len(tl))) AS gi
-    FROM (SELECT *, regexp_full_match(tmac, '[0-9A-F]{12}') AS mac_ok FROM ${groupValues}))`;
+    SELECT * EXCLUDE (gi), coalesce(gi, 0) AS gi FROM (
+      SELECT * EXCLUDE (tl, g_placeholder), unnest(tl) AS raw, unnest(range(len(tl))) AS gi,
+        ${extra('g_placeholder')} AS t_placeholder
+      FROM (SELECT *, regexp_full_match(tmac, '[0-9A-F]{12}') AS mac_ok FROM ${groupValues})))`;
   const checked = `(
     SELECT *, CASE
         WHEN rec_reason IS NOT NULL THEN rec_reason
