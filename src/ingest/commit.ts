@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestErrors } from '../schema/ingest-errors.js';
 import { ident } from '../schema/tables.js';
-import { FLOW_RULES, FLOW_SOURCES, FLOW_TUPLE_ROWS, ROW_KIND } from '../store/duckdb/flow-tuples-layout.js';
+import { FLOW_GROUPS, FLOW_SOURCES, FLOW_TUPLE_ROWS, ROW_KIND } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store, Value } from '../store/store.js';
 import { upsertCheckpointsSql, type Checkpoint } from './checkpoint.js';
 import type { ErrorRow } from './errors.js';
@@ -11,12 +11,12 @@ import type { Prepared } from './prepare.js';
 import { groupSizes, insertBatch, ITEMS, recordCounts } from './stage.js';
 
 /**
- * The columns that make two tuples the same event: same NIC, same tuple time, same 5-tuple, same
- * direction, state and counters. Two tuples equal on all of these are one tuple read twice (a
+ * The columns that make two tuples the same event: same NIC and rule (GroupKey), same tuple time,
+ * same 5-tuple, same direction, state and counters. Two tuples equal on all of these are one tuple read twice (a
  * re-uploaded or re-read blob, or the same data in two shapes), and only the first is stored.
  */
 const KEY = [
-  'MacAddress',
+  'GroupKey',
   'TimeGenerated',
   'SrcIp',
   'DestIp',
@@ -70,8 +70,8 @@ export async function commitBatch(
     // Everything the commit needs besides the tuples themselves is in the notes (see
     // flow-tuples-layout.ts): one scan takes them out, and the rest works on that small table.
     await store.run(
-      `CREATE OR REPLACE TEMP TABLE ${NOTES} AS SELECT _item, _kind, SourceKey, RuleKey, n.*
-       FROM (SELECT _item, _kind, SourceKey, RuleKey, json_transform(_note, '${NOTE_SHAPE}') AS n
+      `CREATE OR REPLACE TEMP TABLE ${NOTES} AS SELECT _item, _kind, SourceKey, GroupKey, n.*
+       FROM (SELECT _item, _kind, SourceKey, GroupKey, json_transform(_note, '${NOTE_SHAPE}') AS n
              FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} AND _note IS NOT NULL)`,
     );
     const counts = await readCounts(store, batch.length);
@@ -96,8 +96,8 @@ export async function commitBatch(
        FROM ${NOTES} n JOIN ${ITEMS} i ON i.item_id = n._item GROUP BY n.SourceKey`,
     );
     await store.run(
-      `INSERT OR IGNORE INTO ${FLOW_RULES} (RuleKey, AclId, AclRule)
-       SELECT RuleKey, max(acl), max("rule") FROM ${NOTES} GROUP BY RuleKey`,
+      `INSERT OR IGNORE INTO ${FLOW_GROUPS} (GroupKey, MacAddress, AclId, AclRule)
+       SELECT GroupKey, max(mac), max(acl), max("rule") FROM ${NOTES} GROUP BY GroupKey`,
     );
     if (counts.some((c) => c.tuplesRejected > 0 || c.recordsRejected > 0 || c.emptyRecords > 0))
       await store.run(`DELETE FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} AND _kind IS NOT NULL`);
@@ -130,6 +130,7 @@ const NOTE_SHAPE = JSON.stringify({
   raw: 'VARCHAR',
   flowlog: 'VARCHAR',
   target: 'VARCHAR',
+  mac: 'VARCHAR',
   acl: 'VARCHAR',
   rule: 'VARCHAR',
 });
@@ -222,27 +223,27 @@ async function storeErrors(
 /**
  * Deletes the batch's tuples that are already stored (by an earlier batch, or by an earlier item
  * of this one). The comparison only runs when a duplicate is possible: a stored tuple of one of
- * the batch's NICs falls inside the batch's time window for that NIC, or two items of the batch
- * hold the same NIC over overlapping times.
+ * the batch's NIC and rule groups falls inside the batch's time window for that group, or two items
+ * of the batch hold the same group over overlapping times.
  */
 async function dropDuplicates(store: Store, batchId: number): Promise<boolean> {
-  const windows = `SELECT MacAddress, _item, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
+  const windows = `SELECT GroupKey, _item, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
       FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} GROUP BY ALL`;
   const [check] = await store.rows(`
-    WITH w AS (${windows}), m AS (SELECT MacAddress, min(lo) AS lo, max(hi) AS hi FROM w GROUP BY ALL)
-    SELECT EXISTS (SELECT 1 FROM w a JOIN w b ON a.MacAddress = b.MacAddress AND a._item < b._item
+    WITH w AS (${windows}), m AS (SELECT GroupKey, min(lo) AS lo, max(hi) AS hi FROM w GROUP BY ALL)
+    SELECT EXISTS (SELECT 1 FROM w a JOIN w b ON a.GroupKey = b.GroupKey AND a._item < b._item
                      AND a.lo <= b.hi AND b.lo <= a.hi) AS within,
-           EXISTS (SELECT 1 FROM ${FLOW_TUPLE_ROWS} t JOIN m ON t.MacAddress = m.MacAddress
+           EXISTS (SELECT 1 FROM ${FLOW_TUPLE_ROWS} t JOIN m ON t.GroupKey = m.GroupKey
                      AND t.TimeGenerated BETWEEN m.lo AND m.hi WHERE t.IngestBatch < ${batchId}) AS older`);
   if (!check.within && !check.older) return false;
   await store.run(`
     DELETE FROM ${FLOW_TUPLE_ROWS} WHERE rowid IN (
-      WITH m AS (SELECT MacAddress, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
+      WITH m AS (SELECT GroupKey, min(TimeGenerated) AS lo, max(TimeGenerated) AS hi
                  FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} GROUP BY ALL)
       SELECT rid FROM (
         SELECT t.rowid AS rid, t.IngestBatch AS batch,
           row_number() OVER (PARTITION BY ${KEY.map((k) => `t.${k}`).join(', ')} ORDER BY t.IngestBatch, t._item, t.rowid) AS rn
-        FROM ${FLOW_TUPLE_ROWS} t JOIN m ON t.MacAddress = m.MacAddress AND t.TimeGenerated BETWEEN m.lo AND m.hi)
+        FROM ${FLOW_TUPLE_ROWS} t JOIN m ON t.GroupKey = m.GroupKey AND t.TimeGenerated BETWEEN m.lo AND m.hi)
       WHERE rn > 1 AND batch = ${batchId})`);
   return true;
 }

@@ -97,8 +97,8 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
   // tuples it would run once per tuple, and the group's structs would be copied to every row.
   const groupValues = `(
     SELECT * EXCLUDE (o, g, mac, oi, ii, o_placeholder), coalesce(oi, 0) AS oi, coalesce(ii, 0) AS ii,
-      ${n.acl} AS acl, ${n.rule} AS rule, hash(${n.acl}, ${n.rule}) AS rule_key,
-      ${normalMac(`coalesce(${n.mac}, mac)`)} AS tmac,
+      ${n.acl} AS acl, ${n.rule} AS rule, ${normalMac(`coalesce(${n.mac}, mac)`)} AS tmac,
+      hash(${normalMac(`coalesce(${n.mac}, mac)`)}, ${n.acl}, ${n.rule}) AS group_key,
       ${n.tuples} AS tl, coalesce(len(${n.tuples}), 0) AS group_size
     FROM ${groups})`;
   const rows = `(
@@ -119,11 +119,10 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
     WHEN reason IS NOT NULL THEN ${ROW_KIND.rejectedTuple} END`;
   const renamed: Record<string, string> = {
     RecordTime: 'rec_time',
-    MacAddress: 'tmac',
     IngestBatch: String(batchId),
   };
-  // The note: on the first row of each group (with its tuple count, acl and rule; the first row of
-  // a record also with the resource ids) and on rejected rows; NULL, and so nearly free, elsewhere.
+  // The note: on the first row of each group (with its tuple count, MAC, acl and rule; the first row
+  // of a record also with the resource ids) and on rejected rows; NULL, and so nearly free, elsewhere.
   const note = `CASE WHEN gi = 0 OR reason IS NOT NULL THEN to_json({
       'rec': rec_idx,
       'nrec': nrec,
@@ -133,11 +132,11 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
       'raw': CASE WHEN rec_reason IS NOT NULL THEN ${rawCut('rec_raw')} WHEN reason IS NOT NULL THEN ${rawCut('raw')} END,
       'flowlog': CASE WHEN oi = 0 AND ii = 0 AND gi = 0 THEN flowlog END,
       'target': CASE WHEN oi = 0 AND ii = 0 AND gi = 0 THEN target END,
-      'acl': acl, 'rule': rule})::VARCHAR END`;
+      'mac': tmac, 'acl': acl, 'rule': rule})::VARCHAR END`;
   const { columns, select } = tupleRowInsert({
     contract: (c) => renamed[c] ?? ident(c),
     sourceKey: 'src_key',
-    ruleKey: 'rule_key',
+    groupKey: 'group_key',
     item: 'item_id',
     kind: 'kind',
     note,

@@ -7,9 +7,9 @@ import { ident } from '../../schema/tables.js';
  * column whatever its length, 10 to 30 ms per numeric or ENUM column, 2.26 s against 1.15 s when
  * the resource ids were stored on every row):
  * - strings that are the same for a whole file (flow-log and target resource ids, source URI)
- *   live once per source in `_flow_sources`, those of a flow group (ACL id and rule) once per
- *   distinct pair in `_flow_rules`; `_flow_tuples` points at both by 64-bit hash keys. The joins
- *   cost queries little: one row per file, and a few dozen rules.
+ *   live once per source in `_flow_sources`, those of a flow group (NIC MAC, ACL id and rule) once
+ *   per distinct triple in `_flow_groups`; `_flow_tuples` points at both by 64-bit hash keys. The
+ *   joins cost queries little: one row per file, and one per NIC and rule.
  * - direction, state and encryption are ENUMs (an unknown NX_ code, which is accepted, goes to
  *   `_encryption_other`), and L4Protocol and FlowStatus follow from Protocol and FlowState, so the
  *   view spells them out.
@@ -21,12 +21,12 @@ import { ident } from '../../schema/tables.js';
  */
 export const FLOW_TUPLE_ROWS = '_flow_tuples';
 export const FLOW_SOURCES = '_flow_sources';
-export const FLOW_RULES = '_flow_rules';
+export const FLOW_GROUPS = '_flow_groups';
 
 /** FlowTuples columns stored once per source rather than once per tuple. */
 const SOURCE_COLUMNS: readonly string[] = ['FlowLogResourceId', 'TargetResourceId', 'SourceUri'];
-/** FlowTuples columns stored once per ACL and rule pair. */
-const RULE_COLUMNS: readonly string[] = ['AclId', 'AclRule'];
+/** FlowTuples columns stored once per NIC, ACL and rule. */
+const GROUP_COLUMNS: readonly string[] = ['MacAddress', 'AclId', 'AclRule'];
 /** FlowTuples columns the view derives from stored ones, as the formats define them. */
 const DERIVED: Readonly<Record<string, string>> = {
   L4Protocol: `CASE t.Protocol WHEN 6 THEN 'T' WHEN 17 THEN 'U' WHEN 1 THEN 'I' WHEN 58 THEN 'I' ELSE CAST(t.Protocol AS VARCHAR) END`,
@@ -55,7 +55,7 @@ const ENUMS: Readonly<Record<string, { readonly type: string; readonly values: r
 /** Contract columns stored on every tuple row, in FlowTuples order. */
 const TUPLE_COLUMNS: readonly string[] = flowTuples.columns
   .map((c) => c.name)
-  .filter((n) => !SOURCE_COLUMNS.includes(n) && !RULE_COLUMNS.includes(n) && !(n in DERIVED));
+  .filter((n) => !SOURCE_COLUMNS.includes(n) && !GROUP_COLUMNS.includes(n) && !(n in DERIVED));
 
 /** What a scratch `_kind` says about a row; NULL is an ordinary, valid tuple. */
 export const ROW_KIND = { rejectedTuple: 1, rejectedRecord: 2, emptyRecord: 3 } as const;
@@ -65,7 +65,7 @@ export interface TupleRowValues {
   /** Contract column -> expression, for every stored contract column. */
   readonly contract: (column: string) => string;
   readonly sourceKey: string;
-  readonly ruleKey: string;
+  readonly groupKey: string;
   readonly item: string;
   readonly kind: string;
   readonly note: string;
@@ -84,7 +84,7 @@ export function tupleRowInsert(v: TupleRowValues): { columns: string; select: st
       `CASE WHEN TRY_CAST(${enc} AS ${ENUMS.FlowEncryption.type}) IS NULL THEN ${enc} END`,
     ],
     ['SourceKey', v.sourceKey],
-    ['RuleKey', v.ruleKey],
+    ['GroupKey', v.groupKey],
     ['_item', v.item],
     ['_kind', v.kind],
     ['_note', v.note],
@@ -100,7 +100,7 @@ export function flowTuplesDdl(): string[] {
     ...TUPLE_COLUMNS.map((n) => `${ident(n)} ${typeOf(n)}`),
     '_encryption_other VARCHAR',
     'SourceKey UBIGINT',
-    'RuleKey UBIGINT',
+    'GroupKey UBIGINT',
     '_item INTEGER',
     '_kind TINYINT',
     '_note VARCHAR',
@@ -108,7 +108,7 @@ export function flowTuplesDdl(): string[] {
   const viewCols = flowTuples.columns.map((c) => {
     const n = ident(c.name);
     if (SOURCE_COLUMNS.includes(c.name)) return `s.${n}`;
-    if (RULE_COLUMNS.includes(c.name)) return `r.${n}`;
+    if (GROUP_COLUMNS.includes(c.name)) return `g.${n}`;
     if (c.name in DERIVED) return `${DERIVED[c.name]} AS ${n}`;
     if (c.name === 'FlowEncryption') return `coalesce(t.${n}::VARCHAR, t._encryption_other) AS ${n}`;
     return ENUMS[c.name] ? `t.${n}::VARCHAR AS ${n}` : `t.${n}`;
@@ -120,9 +120,9 @@ export function flowTuplesDdl(): string[] {
     ...types,
     `CREATE TABLE IF NOT EXISTS ${FLOW_TUPLE_ROWS} (\n  ${tupleCols.join(',\n  ')}\n)`,
     `CREATE TABLE IF NOT EXISTS ${FLOW_SOURCES} (SourceKey UBIGINT PRIMARY KEY, ${SOURCE_COLUMNS.map((n) => `${ident(n)} VARCHAR`).join(', ')})`,
-    `CREATE TABLE IF NOT EXISTS ${FLOW_RULES} (RuleKey UBIGINT PRIMARY KEY, ${RULE_COLUMNS.map((n) => `${ident(n)} VARCHAR`).join(', ')})`,
+    `CREATE TABLE IF NOT EXISTS ${FLOW_GROUPS} (GroupKey UBIGINT PRIMARY KEY, ${GROUP_COLUMNS.map((n) => `${ident(n)} VARCHAR`).join(', ')})`,
     `CREATE VIEW IF NOT EXISTS ${ident(flowTuples.name)} AS SELECT ${viewCols.join(', ')}
      FROM ${FLOW_TUPLE_ROWS} t LEFT JOIN ${FLOW_SOURCES} s ON s.SourceKey = t.SourceKey
-       LEFT JOIN ${FLOW_RULES} r ON r.RuleKey = t.RuleKey`,
+       LEFT JOIN ${FLOW_GROUPS} g ON g.GroupKey = t.GroupKey`,
   ];
 }
