@@ -106,17 +106,20 @@ function insertSql(format: FlowFormat, group: readonly Prepared[], batchId: numb
       SELECT * EXCLUDE (tl, g_placeholder), unnest(tl) AS raw, unnest(range(len(tl))) AS gi,
         ${extra('g_placeholder')} AS t_placeholder
       FROM (SELECT *, regexp_full_match(tmac, '[0-9A-F]{12}') AS mac_ok FROM ${groupValues})))`;
+  // The common case is tested first, so most rows take one test instead of five.
   const checked = `(
     SELECT *, CASE
+        WHEN NOT empty AND raw IS NOT NULL AND tuple_reason IS NULL AND mac_ok THEN NULL
         WHEN rec_reason IS NOT NULL THEN rec_reason
         WHEN empty THEN NULL
         WHEN raw IS NULL THEN 'tuple is not a string'
         WHEN tuple_reason IS NOT NULL THEN tuple_reason
-        WHEN NOT coalesce(mac_ok, false) THEN 'bad MAC address: ' || coalesce(tmac, '(none)')
+        ELSE 'bad MAC address: ' || coalesce(tmac, '(none)')
       END AS reason
     FROM (${format.tupleSql(rows)}))`;
-  const kind = `CASE WHEN rec_reason IS NOT NULL THEN ${ROW_KIND.rejectedRecord} WHEN empty THEN ${ROW_KIND.emptyRecord}
-    WHEN reason IS NOT NULL THEN ${ROW_KIND.rejectedTuple} END`;
+  const kind = `CASE WHEN reason IS NULL AND NOT empty THEN NULL
+    WHEN rec_reason IS NOT NULL THEN ${ROW_KIND.rejectedRecord} WHEN empty THEN ${ROW_KIND.emptyRecord}
+    ELSE ${ROW_KIND.rejectedTuple} END`;
   const renamed: Record<string, string> = {
     RecordTime: 'rec_time',
     IngestBatch: String(batchId),
