@@ -47,6 +47,53 @@ test('each kind of bad tuple becomes an IngestErrors row with where and why; goo
   });
 });
 
+test("a bad tuple deep in a record (second flow, second group) gets its index across all of the record's groups", async () => {
+  const dir = tempDir();
+  const t = (port: number): string => GOOD.replace('23956', String(port));
+  const badTuple = t(4).replace('10.0.0.6', '10.0.0.300');
+  const record = JSON.parse(v4Blob([{ tuples: [] }])).records[0] as Record<string, unknown>;
+  record.flowRecords = {
+    flows: [
+      {
+        aclID: 'acl-a',
+        flowGroups: [
+          { rule: 'r1', flowTuples: [t(1), t(2)] },
+          { rule: 'r2', flowTuples: [] },
+        ],
+      },
+      {
+        aclID: 'acl-b',
+        flowGroups: [
+          { rule: 'r3', flowTuples: [t(3)] },
+          { rule: 'r4', flowTuples: [t(5), badTuple] },
+        ],
+      },
+    ],
+  };
+  // A second record, all good, so the index is per record.
+  const second = {
+    ...record,
+    flowRecords: { flows: [{ aclID: 'acl-c', flowGroups: [{ rule: 'r5', flowTuples: [t(6)] }] }] },
+  };
+  put(join(dir, 'PT1H.json'), JSON.stringify({ records: [second, record] }));
+  const store = await memoryStore();
+  const s = await ingestPaths(store, [dir]);
+  assert.equal(s.tuplesStored, 5);
+  assert.equal(s.tuplesRejected, 1);
+  const [e] = await store.rows('SELECT RecordIndex, TupleIndex, Reason, RawText FROM IngestErrors');
+  assert.equal(e.RecordIndex, 1);
+  // Tuples before it in document order: r1 (2), r2 (0), r3 (1), then position 1 in r4.
+  assert.equal(e.TupleIndex, 4);
+  assert.match(String(e.Reason), /bad source IP: 10.0.0.300/);
+  assert.equal(e.RawText, badTuple);
+  // Each stored tuple keeps its own group's ACL and rule.
+  const rules = await store.rows('SELECT AclId, AclRule, SrcPort FROM FlowTuples ORDER BY SrcPort');
+  assert.deepEqual(
+    rules.map((r) => `${String(r.AclId)}/${String(r.AclRule)}/${Number(r.SrcPort)}`),
+    ['acl-a/r1/1', 'acl-a/r1/2', 'acl-b/r3/3', 'acl-b/r4/5', 'acl-c/r5/6'],
+  );
+});
+
 test('a truncated blob keeps its complete records and reports the cut one', async () => {
   const dir = tempDir();
   const whole = v4Blob([

@@ -36,6 +36,23 @@ test('a PT1H.json that grew contributes only its new records, and they get the r
   assert.equal(await count(store, 'SELECT RecordIndex FROM IngestErrors'), 5);
 });
 
+test('records without tuples are counted, so records appended after them get the right index', async () => {
+  const dir = tempDir();
+  // Three records whose flows hold only empty groups: no row comes out of them at all.
+  const empty = (n: number): Parameters<typeof v4Blob>[0] =>
+    Array.from({ length: n }, () => ({ tuples: [] }));
+  const path = put(join(dir, 'PT1H.json'), v4Blob(empty(3)));
+  const store = await memoryStore();
+  const first = await ingestPaths(store, [dir]);
+  assert.equal(first.tuplesRead, 0);
+  assert.equal(first.sources[0].records, 3);
+  writeFileSync(path, v4Blob([...empty(3), ...records(3, 4), { tuples: ['bad'] }]));
+  const s = await ingestPaths(store, [dir]);
+  assert.equal(s.sources[0].status, 'grown');
+  assert.equal(s.tuplesStored, 2);
+  assert.equal(await count(store, 'SELECT RecordIndex FROM IngestErrors'), 4);
+});
+
 test('a rewritten blob (prefix changed) is re-read whole and deduplicated', async () => {
   const dir = tempDir();
   const path = put(join(dir, 'PT1H.json'), v4Blob(records(0, 3)));
