@@ -1,3 +1,4 @@
+import { REFERENCE_KINDS, type ReferenceKind } from '../enrich/reference.js';
 import { DEFAULT_BATCH_MB, ingest } from '../ingest/ingest.js';
 import type { IngestSummary } from '../ingest/summary.js';
 import { FileSource } from '../sources/file/file-source.js';
@@ -15,12 +16,18 @@ const INGEST_MEMORY_LIMIT = '192MB';
 
 export const ingestCommand: Command = {
   name: 'ingest',
-  summary: 'read flow-log files or directory trees into the database',
-  help: `Usage: vnetflow ingest [--db FILE] [--json] [--verbose] PATH...
+  summary: 'read flow logs and reference data (topology, tags, threat intel, DNS logs) into the database',
+  help: `Usage: vnetflow ingest [--db FILE] [--json] [--verbose] [--kind K] PATH...
 
 Reads VNet flow logs (v4), NSG flow logs (v1, v2) and the flattened one-tuple-per-object form,
 as .json, .json.gz or NDJSON, from files or whole directory trees in the Azure storage layout
 (.../y=YYYY/m=MM/d=DD/h=HH/m=00/macAddress=.../PT1H.json). Formats are recognised by content.
+
+Reference data comes the same way: ARM resources (az resource list, Resource Graph, the
+generator's topology.json), Azure service tags (ServiceTags_Public JSON), threat intel (STIX 2.1
+bundles, one IP/CIDR/domain per line, or CSV), DNS query logs of a DNS security policy, and
+MaxMind .mmdb databases for countries or network owners. A bad reference file is reported with
+its position and leaves the data loaded before in place; loading a newer version replaces it.
 
 Ingest is incremental: files already read are skipped, a PT1H.json that grew contributes only
 its new records, and tuples already stored are never stored twice. Bad input is stored in the
@@ -30,6 +37,8 @@ Options:
   --db FILE     database file (default: $VNETFLOW_DB or ./vnetflow.duckdb)
   --json        print the summary as one JSON object
   --verbose     list every source with its counts
+  --kind K      read every PATH as K instead of recognising it by content: flow-logs, topology,
+                service-tags, threat-intel, dns-logs or geo-db
   --batch-mb N  input megabytes per transaction (default 256): smaller batches commit more often,
                 larger ones run faster; memory use does not grow with it
   -h, --help    show this help
@@ -47,6 +56,7 @@ Examples:
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
       'batch-mb': { type: 'string' },
+      kind: { type: 'string' },
     });
     if (values.help) {
       console.log(this.help);
@@ -67,7 +77,17 @@ Examples:
         throw new UsageError(
           `ingest: --batch-mb must be a positive number, got ${JSON.stringify(values['batch-mb'])}`,
         );
+      const kind = values.kind as string | undefined;
+      if (
+        kind !== undefined &&
+        kind !== 'flow-logs' &&
+        !(REFERENCE_KINDS as readonly string[]).includes(kind)
+      )
+        throw new UsageError(
+          `ingest: --kind must be flow-logs or one of ${REFERENCE_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+        );
       const summary = await ingest({
+        ...(kind ? { kind: kind as ReferenceKind | 'flow-logs' } : {}),
         store,
         sources: [source],
         batchBytes: Math.round(batchMb * 1024 * 1024),
@@ -96,13 +116,20 @@ export function formatSummary(s: IngestSummary, verbose: boolean): string {
     `tuples    ${n(s.tuplesRead)} read = ${n(s.tuplesStored)} stored + ${n(s.tuplesRejected)} rejected + ${n(s.duplicatesSkipped)} duplicates skipped`,
     `time      ${s.seconds.toFixed(2)} s, ${n(s.tuplesPerSecond)} tuples/s`,
   ];
+  const loaded = new Map<string, number>();
+  for (const x of s.sources.filter((y) => y.status === 'loaded'))
+    loaded.set(x.format ?? '?', (loaded.get(x.format ?? '?') ?? 0) + 1);
+  if (loaded.size > 0)
+    lines.push(
+      `reference ${[...loaded].map(([k, v]) => `${k} ${n(v)} file${v === 1 ? '' : 's'}`).join(', ')}`,
+    );
   if (s.errorRows > 0)
     lines.push(`errors    see: vnetflow sql "SELECT * FROM IngestErrors ORDER BY TimeGenerated DESC"`);
-  const notes = s.sources.filter((x) => x.note);
+  const notes = s.sources.filter((x) => x.note && x.status !== 'loaded');
   for (const x of notes.slice(0, 20)) lines.push(`  ${x.status}: ${x.uri}: ${x.note}`);
   if (notes.length > 20) lines.push(`  ... and ${notes.length - 20} more (--verbose lists all)`);
   if (verbose)
-    for (const x of s.sources.filter((y) => !y.note))
+    for (const x of s.sources.filter((y) => !y.note || y.status === 'loaded'))
       lines.push(
         `  ${x.status.padEnd(9)} ${x.format ?? ''} ${x.uri}: ${n(x.tuplesRead)} read, ${n(x.tuplesStored)} stored, ${n(x.tuplesRejected)} rejected, ${n(x.duplicatesSkipped)} duplicates`,
       );

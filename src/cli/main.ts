@@ -7,7 +7,7 @@ import { UsageError, type Command } from './command.js';
  */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   ingest: {
-    summary: 'read flow-log files or directory trees into the database',
+    summary: 'read flow logs and reference data (topology, tags, threat intel, DNS logs) into the database',
     load: async () => (await import('./ingest.js')).ingestCommand,
   },
   sql: {

@@ -9,6 +9,8 @@ import { cutRaw, type ErrorRow } from './errors.js';
 import { locateErrors, type SqlError } from './locate.js';
 import { prepare, type NotReady, type Prepared } from './prepare.js';
 import { prepareAhead } from './read-ahead.js';
+import { loadReference, type ReferenceKind } from '../enrich/reference.js';
+import { ReferenceFileError } from '../enrich/parse-json.js';
 import { sqlString } from './sql-literal.js';
 import { addSource, emptySummary, type IngestSummary } from './summary.js';
 
@@ -29,6 +31,8 @@ export interface IngestOptions {
   readonly batchBytes?: number;
   readonly batchFiles?: number;
   readonly onProgress?: (p: Progress) => void;
+  /** Read every file as this kind instead of recognising it by content. */
+  readonly kind?: ReferenceKind | 'flow-logs';
 }
 
 /**
@@ -75,7 +79,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       });
     const maxBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     const maxFiles = options.batchFiles ?? DEFAULT_BATCH_FILES;
-    const stream = prepareAhead(items, checkpoints, tempDir)[Symbol.asyncIterator]();
+    const stream = prepareAhead(items, checkpoints, tempDir, options.kind)[Symbol.asyncIterator]();
     let next = await stream.next();
     while (!next.done) {
       // One batch, one transaction, one INSERT (a second INSERT into the same table in the same
@@ -247,15 +251,51 @@ async function settleNotReady(store: Store, p: NotReady, summary: IngestSummary)
   const base = { uri: p.item.uri, ...NOTHING_READ };
   if (p.kind === 'unchanged') return addSource(summary, { ...base, status: 'unchanged' });
   if (p.kind === 'skipped') return addSource(summary, { ...base, status: 'skipped', note: p.reason });
-  const e = p.error;
+  if (p.kind === 'reference') return settleReference(store, p, summary);
+  await rejectFile(store, p.error.SourceUri, 0, p.error.Reason, p.error.RawText, p.checkpoint);
+  addSource(summary, { ...base, status: 'rejected', note: p.error.Reason });
+}
+
+/** A file rejected whole: one IngestErrors row, and a checkpoint so it is reported once. */
+async function rejectFile(
+  store: Store,
+  uri: string,
+  offset: number | null,
+  reason: string,
+  raw: string | null,
+  checkpoint: Checkpoint,
+): Promise<void> {
   await store.transaction(async () => {
     await store.run(
       `INSERT INTO IngestErrors (TimeGenerated, SourceUri, Level, ByteOffset, Reason, RawText)
-       VALUES (now()::TIMESTAMP, ${sqlString(e.SourceUri)}, 'file', 0, ${sqlString(e.Reason)}, ${sqlString(e.RawText)})`,
+       VALUES (now()::TIMESTAMP, ${sqlString(uri)}, 'file', ${offset ?? 'NULL'}, ${sqlString(reason)}, ${sqlString(raw)})`,
+    );
+    await store.run(upsertCheckpointsSql([checkpoint]));
+  });
+}
+
+/**
+ * Loads a reference file (its own transaction: a bad file leaves the previous data in place and is
+ * reported with where it went wrong), then checkpoints it so an unchanged file is not read again.
+ */
+async function settleReference(
+  store: Store,
+  p: Extract<NotReady, { kind: 'reference' }>,
+  summary: IngestSummary,
+): Promise<void> {
+  const base = { uri: p.item.uri, ...NOTHING_READ, format: p.ref };
+  try {
+    const rows = await loadReference(store, p.ref, p.item.uri, p.item.localPath, () =>
+      p.content.read(0, p.content.length),
     );
     await store.run(upsertCheckpointsSql([p.checkpoint]));
-  });
-  addSource(summary, { ...base, status: 'rejected', note: e.Reason });
+    addSource(summary, { ...base, status: 'loaded', note: `${p.ref}: ${rows.toLocaleString('en-US')} rows` });
+  } catch (err) {
+    if (!(err instanceof ReferenceFileError)) throw err;
+    const raw = (await p.content.read(err.offset ?? 0, (err.offset ?? 0) + 200)).toString('utf8');
+    await rejectFile(store, p.item.uri, err.offset, err.message, raw, p.checkpoint);
+    addSource(summary, { ...base, status: 'rejected', note: err.message });
+  }
 }
 
 function skippedResult(x: Skipped): Parameters<typeof addSource>[1] {

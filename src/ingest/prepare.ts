@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FlowFormat } from '../formats/format.js';
 import { bodyStart, closingBracket, splitPieces, type Piece } from '../formats/framing.js';
 import { detect } from '../formats/registry.js';
+import { detectReference, type ReferenceKind } from '../enrich/reference.js';
 import type { SourceItem } from '../sources/source.js';
 import type { Checkpoint } from './checkpoint.js';
 import { fingerprint, openContent, type Content } from './content.js';
@@ -41,9 +42,16 @@ export interface Prepared {
   readonly bytes: number;
 }
 
-/** An item with nothing new, one that is not a flow log, or one rejected whole. */
+/** An item with nothing new, one that is not a flow log, reference data, or one rejected whole. */
 export type NotReady =
   | { readonly kind: 'unchanged'; readonly item: SourceItem }
+  | {
+      readonly kind: 'reference';
+      readonly item: SourceItem;
+      readonly ref: ReferenceKind;
+      readonly content: Content;
+      readonly checkpoint: Checkpoint;
+    }
   | { readonly kind: 'skipped'; readonly item: SourceItem; readonly reason: string }
   | {
       readonly kind: 'rejected';
@@ -62,20 +70,31 @@ export async function prepare(
   cp: Checkpoint | undefined,
   tempDir: string,
   forceNode = false,
+  forceKind?: ReferenceKind | 'flow-logs',
 ): Promise<Prepared | NotReady> {
   if (!forceNode && cp && cp.size === item.size && cp.mtimeMs === item.mtimeMs)
     return { kind: 'unchanged', item };
   const content = await openContent(item);
-  let head = (await content.read(0, HEAD_BYTES)).toString('utf8');
+  const headBytes = await content.read(0, HEAD_BYTES);
+  if (forceKind && forceKind !== 'flow-logs') return reference(item, content, forceKind);
+  let head = headBytes.toString('utf8');
   let det = detect(head);
   if (!det.ok && content.length > HEAD_BYTES) {
     head = (await content.read(0, FULL_HEAD_BYTES)).toString('utf8');
     det = detect(head);
   }
+  if (!det.ok && forceKind !== 'flow-logs') {
+    // Reference data (topology, service tags, threat intel, DNS logs, a MaxMind database) comes
+    // through the same ingest, recognised by content too.
+    const tail = await content.read(Math.max(0, content.length - TAIL_BYTES), content.length);
+    const ref = detectReference(headBytes, tail);
+    if (ref) return reference(item, content, ref);
+  }
   if (!det.ok) {
-    // Found by walking a tree and well-formed but of another kind (DNS logs, topology): not ours to
-    // reject. Named explicitly, or not JSON at all: an error the user should see.
-    if (!item.explicit && det.reason.startsWith('JSON, but'))
+    // Found by walking a tree and well-formed JSON of another kind, or a text or CSV file that is
+    // no indicator list: not ours to reject. Named explicitly, or a .json that is not JSON at all:
+    // an error the user should see.
+    if (!item.explicit && (det.reason.startsWith('JSON, but') || /\.(txt|csv|mmdb)(\.gz)?$/i.test(item.uri)))
       return { kind: 'skipped', item, reason: det.reason };
     return rejected(item, content, det.reason, head);
   }
@@ -238,6 +257,23 @@ function fileError(item: SourceItem, format: string | null, reason: string, raw:
     Reason: reason,
     RawText: raw === null ? null : cutRaw(raw),
   };
+}
+
+async function reference(item: SourceItem, content: Content, ref: ReferenceKind): Promise<NotReady> {
+  const checkpoint: Checkpoint = {
+    uri: item.uri,
+    format: `ref:${ref}`,
+    size: item.size,
+    mtimeMs: item.mtimeMs,
+    consumedOffset: content.length,
+    recordsConsumed: 0,
+    fingerprint: await fingerprint(content, content.length),
+    tuplesRead: 0,
+    tuplesStored: 0,
+    tuplesRejected: 0,
+    duplicatesSkipped: 0,
+  };
+  return { kind: 'reference', item, ref, content, checkpoint };
 }
 
 async function rejected(item: SourceItem, content: Content, reason: string, head: string): Promise<NotReady> {

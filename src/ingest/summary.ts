@@ -2,7 +2,7 @@
 export interface SourceResult {
   readonly uri: string;
   readonly format: string | null;
-  readonly status: 'new' | 'grown' | 'changed' | 'unchanged' | 'skipped' | 'rejected';
+  readonly status: 'new' | 'grown' | 'changed' | 'unchanged' | 'skipped' | 'rejected' | 'loaded';
   readonly records: number;
   readonly tuplesRead: number;
   readonly tuplesStored: number;

@@ -1,6 +1,6 @@
 /** SQL type of a column, in DuckDB spelling; other dialects map from these. */
 export type ColumnType =
-  'VARCHAR' | 'INTEGER' | 'SMALLINT' | 'BIGINT' | 'TIMESTAMP' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
+  'VARCHAR' | 'INTEGER' | 'SMALLINT' | 'BIGINT' | 'UBIGINT' | 'TIMESTAMP' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
 
 /** One column of a vnetflow table: the single definition DDL, KQL schemas and exports derive from. */
 export interface Column {

@@ -17,6 +17,17 @@ export const internalTablesSql: readonly string[] = [
     duplicates_skipped BIGINT,
     updated_at TIMESTAMP
   )`,
+  // Reference data (see src/enrich/): ARM resources, Azure service tags, settings such as the
+  // MaxMind databases to use.
+  `CREATE TABLE IF NOT EXISTS _topology (
+    Id VARCHAR, ResourceId VARCHAR, Type VARCHAR, Name VARCHAR, Location VARCHAR, SubscriptionId VARCHAR,
+    ResourceGroup VARCHAR, Tags JSON, Properties JSON, SourceUri VARCHAR, LoadedAt TIMESTAMP
+  )`,
+  `CREATE TABLE IF NOT EXISTS _service_tags (
+    Name VARCHAR, Region VARCHAR, SystemService VARCHAR, Prefix VARCHAR, RangeStart UBIGINT, RangeEnd UBIGINT,
+    SourceUri VARCHAR, LoadedAt TIMESTAMP
+  )`,
+  `CREATE TABLE IF NOT EXISTS _settings (key VARCHAR PRIMARY KEY, value VARCHAR, updated_at TIMESTAMP)`,
   `CREATE TABLE IF NOT EXISTS _vnetflow_batches (
     batch_id BIGINT PRIMARY KEY,
     committed_at TIMESTAMP,

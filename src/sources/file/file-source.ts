@@ -4,8 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { parseBlobPath } from '../blob-path.js';
 import type { Skipped, Source, SourceItem } from '../source.js';
 
-/** File names a directory walk reads; explicitly named files are read whatever their name. */
-const WALK_NAMES = /\.(json|jsonl|ndjson)(\.gz)?$/i;
+/**
+ * File names a directory walk reads (flow logs and reference data: JSON, indicator lists, MaxMind
+ * databases); explicitly named files are read whatever their name.
+ */
+const WALK_NAMES = /\.(json|jsonl|ndjson|txt|csv|mmdb)(\.gz)?$/i;
 
 /** An unreadable path given by the user: the ingest fails before it starts, naming it. */
 export class UnreadablePathError extends Error {
