@@ -15,10 +15,16 @@ export async function replaceRows(
   table: string,
   uri: string,
   rows: readonly Record<string, unknown>[],
-  options: { readonly key?: string; readonly replaceAll?: boolean; readonly sourceColumn?: string } = {},
+  options: {
+    readonly key?: string;
+    readonly replaceAll?: boolean;
+    readonly sourceColumn?: string | null;
+  } = {},
 ): Promise<number> {
   const { key } = options;
-  const sourceColumn = options.sourceColumn ?? 'SourceUri';
+  // null: the table keeps no source column (a derived table, always replaced whole).
+  const sourceColumn = options.sourceColumn === undefined ? 'SourceUri' : options.sourceColumn;
+  const source = sourceColumn === null ? '' : `, ${sqlString(uri)} AS ${sourceColumn}`;
   const dir = await mkdtemp(join(tmpdir(), 'vnetflow-load-'));
   try {
     const file = join(dir, 'rows.ndjson');
@@ -34,14 +40,14 @@ export async function replaceRows(
     const hasLoadedAt = types.some((t) => t.name === 'LoadedAt');
     await store.transaction(async () => {
       await store.run(
-        `DELETE FROM ${table}${options.replaceAll ? '' : ` WHERE ${sourceColumn} = ${sqlString(uri)}`}`,
+        `DELETE FROM ${table}${options.replaceAll || sourceColumn === null ? '' : ` WHERE ${sourceColumn} = ${sqlString(uri)}`}`,
       );
       if (rows.length === 0) return;
-      const source = `read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${columns}})`;
-      if (key) await store.run(`DELETE FROM ${table} WHERE "${key}" IN (SELECT "${key}" FROM ${source})`);
+      const input = `read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${columns}})`;
+      if (key) await store.run(`DELETE FROM ${table} WHERE "${key}" IN (SELECT "${key}" FROM ${input})`);
       await store.run(
-        `INSERT INTO ${table} BY NAME SELECT *, ${sqlString(uri)} AS ${sourceColumn}${hasLoadedAt ? ', now()::TIMESTAMP AS LoadedAt' : ''}
-         FROM ${source}`,
+        `INSERT INTO ${table} BY NAME SELECT *${source}${hasLoadedAt ? ', now()::TIMESTAMP AS LoadedAt' : ''}
+         FROM ${input}`,
       );
     });
     return rows.length;

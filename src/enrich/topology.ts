@@ -42,8 +42,8 @@ export async function loadTopology(store: Store, uri: string, body: string): Pro
       Location: text(f.location),
       SubscriptionId: text(f.subscriptionId) ?? seg?.[1] ?? null,
       ResourceGroup: text(f.resourceGroup) ?? seg?.[2] ?? null,
-      Tags: JSON.stringify(f.tags ?? {}),
-      Properties: JSON.stringify(f.properties ?? {}),
+      Tags: f.tags ?? {},
+      Properties: f.properties ?? {},
     };
   });
   return replaceRows(store, '_topology', uri, rows, { key: 'Id' });

@@ -1,10 +1,20 @@
 import type { TableDef } from './column.js';
 import { flowTuples } from './flow-tuples.js';
 import { ingestErrors } from './ingest-errors.js';
+import { flows, ntaIpDetails, ntaNetAnalytics, ntaTopologyDetails } from './analytics-tables.js';
 import { dnsQueryLogs, threatIntelIndicators } from './reference-tables.js';
 
 /** Every user-facing table, in creation order. */
-export const tables: readonly TableDef[] = [flowTuples, ingestErrors, dnsQueryLogs, threatIntelIndicators];
+export const tables: readonly TableDef[] = [
+  flowTuples,
+  ingestErrors,
+  dnsQueryLogs,
+  threatIntelIndicators,
+  ntaNetAnalytics,
+  ntaIpDetails,
+  ntaTopologyDetails,
+  flows,
+];
 
 /** Quotes an identifier for SQL. Names come from this schema only, never from user input. */
 export function ident(name: string): string {

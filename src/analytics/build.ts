@@ -1,0 +1,94 @@
+import { sqlString } from '../ingest/sql-literal.js';
+import type { Store } from '../store/store.js';
+import { buildFlows } from './flows.js';
+import { classifyAddresses } from './ip-classes.js';
+import { buildNetAnalytics } from './net-analytics.js';
+import { buildTopologyDetails } from './topology-details.js';
+import { buildTopologyIndex } from './topology-index.js';
+
+/** What one analytics build did. */
+export interface AnalyticsSummary {
+  readonly rebuiltFrom: string | null;
+  readonly rebuiltTo: string | null;
+  readonly full: boolean;
+  readonly netAnalyticsRows: number;
+  readonly flows: number;
+  readonly addresses: number;
+  readonly seconds: number;
+}
+
+export interface AnalyticsOptions {
+  /** Processing interval in minutes, 60 (default) or 10, as Traffic Analytics offers. */
+  readonly intervalMinutes?: number;
+  /** Rebuild every interval, not only those new tuples fell into. */
+  readonly full?: boolean;
+}
+
+/**
+ * Brings the Traffic Analytics tables and Flows up to date. Only the intervals new tuples fell
+ * into (tuples of batches after the last build) are rebuilt, unless the reference data (topology,
+ * service tags, threat intel, DNS logs) or the interval changed since, which changes every row.
+ * Rebuilding is idempotent: an interval's rows are deleted and written again in one transaction.
+ */
+export async function buildAnalytics(
+  store: Store,
+  options: AnalyticsOptions = {},
+): Promise<AnalyticsSummary> {
+  const started = performance.now();
+  const minutes = options.intervalMinutes ?? 60;
+  const setting = async (key: string): Promise<string | null> => {
+    const [r] = await store.rows(`SELECT value FROM _settings WHERE key = ${sqlString(key)}`);
+    return r ? String(r.value) : null;
+  };
+  const [ref] = await store.rows(`SELECT
+      (SELECT max(LoadedAt) FROM _topology)::VARCHAR || '|' || (SELECT max(LoadedAt) FROM _service_tags)::VARCHAR
+      || '|' || (SELECT count(*) || ':' || coalesce(max(ValidFrom)::VARCHAR, '') FROM ThreatIntelIndicators)
+      || '|' || (SELECT count(*) FROM DNSQueryLogs) || '|' || ${minutes} AS v,
+      (SELECT coalesce(max(IngestBatch), 0) FROM FlowTuples) AS batch`);
+  const reference = String(ref.v ?? '');
+  const lastBatch = Number((await setting('analytics.batch')) ?? -1);
+  const full = options.full === true || (await setting('analytics.reference')) !== reference || lastBatch < 0;
+  const [win] = await store.rows(
+    `SELECT min(TimeGenerated)::VARCHAR AS lo, max(TimeGenerated)::VARCHAR AS hi FROM FlowTuples
+     ${full ? '' : `WHERE IngestBatch > ${lastBatch}`}`,
+  );
+  await buildTopologyIndex(store);
+  await buildTopologyDetails(store);
+  let rows = 0;
+  let flows = 0;
+  let addresses = 0;
+  let from: string | null = null;
+  let to: string | null = null;
+  if (win.lo !== null) {
+    // Whole intervals: from the start of the first to the end of the last one touched.
+    const [b] = await store.rows(
+      `SELECT time_bucket(INTERVAL '${minutes} minutes', TIMESTAMP '${String(win.lo)}')::VARCHAR AS f,
+         (time_bucket(INTERVAL '${minutes} minutes', TIMESTAMP '${String(win.hi)}') + INTERVAL '${minutes} minutes')::VARCHAR AS t`,
+    );
+    from = String(b.f);
+    to = String(b.t);
+    await classifyAddresses(store, `SELECT SrcIp AS Ip FROM FlowTuples UNION SELECT DestIp FROM FlowTuples`);
+    [{ n: addresses }] = (await store.rows('SELECT count(*)::INTEGER AS n FROM _ip_classes')) as {
+      n: number;
+    }[];
+    if (full) {
+      await store.run('DELETE FROM NTANetAnalytics');
+      await store.run('DELETE FROM NTAIpDetails');
+    }
+    rows = await buildNetAnalytics(store, from, to, minutes);
+    flows = await buildFlows(store);
+  }
+  await store.run(
+    `INSERT OR REPLACE INTO _settings VALUES ('analytics.batch', ${sqlString(String(ref.batch))}, now()::TIMESTAMP),
+       ('analytics.reference', ${sqlString(reference)}, now()::TIMESTAMP)`,
+  );
+  return {
+    rebuiltFrom: from,
+    rebuiltTo: to,
+    full,
+    netAnalyticsRows: rows,
+    flows,
+    addresses: Number(addresses),
+    seconds: (performance.now() - started) / 1000,
+  };
+}

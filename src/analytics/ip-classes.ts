@@ -1,0 +1,100 @@
+import { defaultOwnerCsv, geoLookup } from '../enrich/geo.js';
+import { sqlIpv4Number, sqlIsPrivate } from '../enrich/ip.js';
+import { replaceRows } from '../enrich/replace-rows.js';
+import { sqlString } from '../ingest/sql-literal.js';
+import type { Store } from '../store/store.js';
+import { IP_LOOKUP, RANGE_LOOKUP } from './topology-index.js';
+
+export const IP_CLASSES = '_ip_classes';
+
+/**
+ * What every address seen in the window is (Class: the first that applies of vnet, S2S, P2S,
+ * AzurePublic, UnknownPrivate, MaliciousFlow, ExternalPublic), once per distinct address (thousands, against
+ * millions of tuples): its NIC, VM, subnet and VNet, an on-premises or point-to-site range, an
+ * Azure service tag, a threat-intel match, its country and network owner. All lookups are joins
+ * on numeric ranges; only the MaxMind country lookup runs in Node, once per new public address,
+ * into a cache table.
+ */
+export async function classifyAddresses(store: Store, addresses: string): Promise<void> {
+  await ensureOwners(store);
+  await cacheGeo(store, addresses);
+  const num = sqlIpv4Number('Ip');
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${IP_CLASSES} AS
+    WITH a AS (SELECT DISTINCT Ip, ${num} AS IpNum FROM (${addresses})),
+    nic AS (SELECT Ip, any_value(MacAddress) AS MacAddress, any_value(Nic) AS Nic, any_value(Vm) AS Vm,
+              any_value(Subnet) AS Subnet, any_value(VnetId) AS VnetId, any_value(Subscription) AS Subscription,
+              any_value(Region) AS Region, any_value(LoadBalancer) AS LoadBalancer,
+              any_value(ApplicationGateway) AS ApplicationGateway FROM ${IP_LOOKUP} GROUP BY Ip),
+    rng AS (
+      SELECT a.Ip,
+        arg_min(r.Name, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind = 'subnet') AS RangeSubnet,
+        arg_min(r.VnetId, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind IN ('subnet', 'vnet')) AS RangeVnet,
+        arg_min(r.Subscription, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind IN ('subnet', 'vnet')) AS RangeSubscription,
+        arg_min(r.Region, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind IN ('subnet', 'vnet')) AS RangeRegion,
+        arg_min(r.Kind, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind IN ('onprem', 'p2s')) AS SiteKind,
+        arg_min(r.ConnectionType, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind IN ('onprem', 'p2s')) AS SiteConnectionType,
+        arg_min(r.ConnectionName, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind IN ('onprem', 'p2s')) AS SiteConnectionName,
+        arg_min(r.LocalNetworkGateway, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind = 'onprem') AS LocalNetworkGateway,
+        arg_min(r.ExpressRouteCircuit, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind = 'onprem') AS ExpressRouteCircuit
+      FROM a JOIN ${RANGE_LOOKUP} r ON a.IpNum BETWEEN r.RangeStart AND r.RangeEnd GROUP BY a.Ip),
+    tag AS (
+      SELECT a.Ip, arg_min(t.Name, t.RangeEnd - t.RangeStart) AS Tag,
+        arg_min(t.Region, t.RangeEnd - t.RangeStart) AS TagRegion,
+        arg_min(t.SystemService, t.RangeEnd - t.RangeStart) AS TagService
+      FROM a JOIN _service_tags t ON a.IpNum BETWEEN t.RangeStart AND t.RangeEnd GROUP BY a.Ip),
+    threat AS (
+      SELECT a.Ip, arg_max(i.ThreatType, coalesce(i.Confidence, 0)) AS ThreatType,
+        arg_max(i.Description, coalesce(i.Confidence, 0)) AS ThreatDescription
+      FROM a JOIN ThreatIntelIndicators i
+        ON (a.IpNum BETWEEN i.RangeStart AND i.RangeEnd) OR (i.IndicatorType = 'ipv6' AND lower(i.Indicator) = lower(a.Ip))
+      GROUP BY a.Ip)
+    SELECT a.Ip, a.IpNum,
+      nic.MacAddress, nic.Nic, nic.Vm, coalesce(nic.Subnet, rng.RangeSubnet) AS Subnet,
+      coalesce(nic.VnetId, rng.RangeVnet) AS VnetId, coalesce(nic.Subscription, rng.RangeSubscription) AS Subscription,
+      coalesce(nic.Region, rng.RangeRegion) AS Region, nic.LoadBalancer, nic.ApplicationGateway,
+      rng.SiteKind, rng.SiteConnectionType, rng.SiteConnectionName, rng.LocalNetworkGateway, rng.ExpressRouteCircuit,
+      tag.Tag, tag.TagRegion, tag.TagService, threat.ThreatType, threat.ThreatDescription,
+      coalesce(a.IpNum IS NOT NULL AND ${sqlIsPrivate('a.IpNum')}, a.Ip ILIKE 'fd%' OR a.Ip ILIKE 'fc%') AS Private,
+      g.Country, g.Owner,
+      CASE WHEN coalesce(nic.VnetId, rng.RangeVnet) IS NOT NULL THEN 'vnet'
+        WHEN rng.SiteKind = 'onprem' THEN 'S2S'
+        WHEN rng.SiteKind = 'p2s' THEN 'P2S'
+        WHEN tag.Tag IS NOT NULL THEN 'AzurePublic'
+        WHEN coalesce(a.IpNum IS NOT NULL AND ${sqlIsPrivate('a.IpNum')}, a.Ip ILIKE 'fd%' OR a.Ip ILIKE 'fc%')
+          THEN 'UnknownPrivate'
+        WHEN threat.ThreatType IS NOT NULL THEN 'MaliciousFlow'
+        ELSE 'ExternalPublic' END AS Class
+    FROM a LEFT JOIN nic USING (Ip) LEFT JOIN rng USING (Ip) LEFT JOIN tag USING (Ip) LEFT JOIN threat USING (Ip)
+      LEFT JOIN _ip_geo g USING (Ip)`);
+}
+
+/** Route Views / DB-IP network owners as numeric ranges, loaded from the shipped CSV once. */
+async function ensureOwners(store: Store): Promise<void> {
+  const [{ n }] = await store.rows('SELECT count(*) AS n FROM _ip_owners');
+  if (Number(n) > 0) return;
+  await store.run(
+    `INSERT INTO _ip_owners SELECT column0::UBIGINT, column1::UBIGINT, column2::BIGINT, column3
+     FROM read_csv(${sqlString(defaultOwnerCsv())}, header = false, columns = {'column0': 'VARCHAR', 'column1': 'VARCHAR', 'column2': 'VARCHAR', 'column3': 'VARCHAR'})`,
+  );
+}
+
+/** Country (MaxMind, in Node) and owner (ranges, in SQL) of public addresses not seen before. */
+async function cacheGeo(store: Store, addresses: string): Promise<void> {
+  const num = sqlIpv4Number('Ip');
+  const fresh = await store.rows(
+    `SELECT DISTINCT Ip FROM (${addresses}) WHERE Ip NOT IN (SELECT Ip FROM _ip_geo)
+       AND NOT coalesce(${sqlIsPrivate(num)}, false)`,
+  );
+  if (fresh.length === 0) return;
+  const lookup = await geoLookup(store);
+  const rows = fresh.map((r) => {
+    const ip = String(r.Ip);
+    const g = lookup(ip);
+    return { Ip: ip, Country: g.country, Owner: g.owner };
+  });
+  // replaceRows keys by file; here the key is the address, and rows only ever add to the cache.
+  await replaceRows(store, '_ip_geo', `batch:${Date.now()}`, rows, { key: 'Ip' });
+  await store.run(`UPDATE _ip_geo SET Owner = o.Owner FROM (
+      SELECT g.Ip, w.Owner FROM _ip_geo g ASOF JOIN _ip_owners w ON ${sqlIpv4Number('g.Ip')} >= w.RangeStart
+      WHERE g.Owner IS NULL AND ${sqlIpv4Number('g.Ip')} <= w.RangeEnd) o WHERE _ip_geo.Ip = o.Ip`);
+}

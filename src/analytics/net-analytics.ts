@@ -1,0 +1,163 @@
+import { ident } from '../schema/tables.js';
+import { ntaIpDetails, ntaNetAnalytics } from '../schema/analytics-tables.js';
+import type { Store } from '../store/store.js';
+import { IP_CLASSES } from './ip-classes.js';
+import { IP_LOOKUP } from './topology-index.js';
+
+/** Application protocol by destination port, as Traffic Analytics names the common ones. */
+const L7: Readonly<Record<number, string>> = {
+  20: 'ftp-data',
+  21: 'ftp',
+  22: 'ssh',
+  23: 'telnet',
+  25: 'smtp',
+  53: 'dns',
+  67: 'dhcp',
+  80: 'http',
+  88: 'kerberos',
+  110: 'pop3',
+  123: 'ntp',
+  135: 'msrpc',
+  137: 'netbios-ns',
+  139: 'netbios-ssn',
+  143: 'imap',
+  161: 'snmp',
+  389: 'ldap',
+  443: 'https',
+  445: 'microsoft-ds',
+  465: 'smtps',
+  587: 'submission',
+  636: 'ldaps',
+  993: 'imaps',
+  995: 'pop3s',
+  1433: 'ms-sql-s',
+  1521: 'oracle',
+  3306: 'mysql',
+  3389: 'ms-wbt-server',
+  5432: 'postgresql',
+  5671: 'amqps',
+  5985: 'wsman',
+  5986: 'wsmans',
+  6379: 'redis',
+  8080: 'http-alt',
+  8443: 'https-alt',
+  9092: 'kafka',
+  27017: 'mongodb',
+};
+
+/** FlowEncryption in words, from the raw code of VNet flow logs. */
+const ENCRYPTION_WORDS = `CASE FlowEncryption WHEN 'X' THEN 'Encrypted' WHEN 'NX' THEN 'Unencrypted'
+  WHEN 'NX_HW_NOT_SUPPORTED' THEN 'UnsupportedHardware' WHEN 'NX_SW_NOT_READY' THEN 'SoftwareNotReady'
+  WHEN 'NX_NOT_ACCEPTED' THEN 'EncryptionDropped' WHEN 'NX_NOT_SUPPORTED' THEN 'NotSupported'
+  WHEN 'NX_LOCAL_DST' THEN 'LocalDestination' WHEN 'NX_FALLBACK' THEN 'Fallback' ELSE FlowEncryption END`;
+
+/** `<subscriptionId>/<resourceGroup>/<name>` from an ARM id, the shape seed queries split on. */
+const shortId = (e: string): string =>
+  `CASE WHEN ${e} IS NOT NULL THEN lower(regexp_extract(${e}, '/subscriptions/([^/]+)/', 1, 'i')) || '/' ||
+    regexp_extract(${e}, '/resourcegroups/([^/]+)/', 1, 'i') || '/' || regexp_extract(${e}, '([^/]+)$', 1) END`;
+
+/**
+ * Rebuilds NTANetAnalytics and NTAIpDetails for the intervals starting in [from, to): deletes their
+ * rows and inserts them again from FlowTuples, so a rebuild is idempotent. `minutes` is the
+ * processing interval (60 or 10). The address classes must cover the window (classifyAddresses).
+ */
+export async function buildNetAnalytics(
+  store: Store,
+  from: string,
+  to: string,
+  minutes: number,
+): Promise<number> {
+  const interval = `INTERVAL '${minutes} minutes'`;
+  const window = `TimeGenerated >= TIMESTAMP '${from}' AND TimeGenerated < TIMESTAMP '${to}'`;
+  const l7 = `CASE DestPort ${Object.entries(L7)
+    .map(([p, n]) => `WHEN ${p} THEN '${n}'`)
+    .join(' ')} ELSE 'unknown' END`;
+  const side = (p: 'Src' | 'Dest', c: string): string => `${p === 'Src' ? 's' : 'd'}.${c}`;
+  const pub = (p: 'Src' | 'Dest'): string =>
+    `CASE WHEN ${side(p, 'Class')} IN ('AzurePublic', 'ExternalPublic', 'MaliciousFlow') THEN g.${p}Ip || '|' || Started || '|' ||
+      CompletedFlows || '|' || PacketsSrcToDest || '|' || PacketsDestToSrc || '|' || BytesSrcToDest || '|' || BytesDestToSrc END`;
+  // The side that is not in a VNet decides the flow type when the other one is.
+  const other = `CASE WHEN s.Class = 'vnet' THEN d.Class ELSE s.Class END`;
+  const flowType = `CASE WHEN s.Class = 'vnet' AND d.Class = 'vnet'
+      THEN CASE WHEN s.VnetId = d.VnetId THEN 'IntraVNet' ELSE 'InterVNet' END
+    WHEN s.Class = 'vnet' OR d.Class = 'vnet' THEN ${other}
+    ELSE 'Unknown' END`;
+  // A column of the side that is not in a VNet (the public one, for these columns).
+  const outer = (c: string): string => `CASE WHEN s.Class = 'vnet' THEN d.${c} ELSE s.${c} END`;
+  const columns = ntaNetAnalytics.columns.map((c) => ident(c.name)).join(', ');
+  return store.transaction(async () => {
+    await store.run(
+      `DELETE FROM NTANetAnalytics WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}'`,
+    );
+    const n = await store.run(`INSERT INTO NTANetAnalytics (${columns})
+      WITH g AS (
+        SELECT time_bucket(${interval}, TimeGenerated) AS IntervalStart, SrcIp, DestIp, DestPort, L4Protocol,
+          FlowDirection, FlowStatus, AclId, AclRule, MacAddress,
+          any_value(TargetResourceId) AS TargetResourceId, any_value(FlowLogResourceId) AS FlowLogResourceId,
+          min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
+          mode(FlowEncryption) AS FlowEncryption,
+          count(DISTINCT SrcPort) AS Flows,
+          count(*) FILTER (WHERE FlowState = 'B') AS Started,
+          count(*) FILTER (WHERE FlowState = 'E') AS CompletedFlows,
+          coalesce(sum(PacketsSrcToDest), 0) AS PacketsSrcToDest, coalesce(sum(PacketsDestToSrc), 0) AS PacketsDestToSrc,
+          coalesce(sum(BytesSrcToDest), 0) AS BytesSrcToDest, coalesce(sum(BytesDestToSrc), 0) AS BytesDestToSrc
+        FROM FlowTuples WHERE ${window} GROUP BY ALL)
+      SELECT g.IntervalStart + ${interval} AS TimeGenerated, now()::TIMESTAMP AS TimeProcessed, 'FlowLog' AS SubType,
+        '3' AS FaSchemaVersion, g.IntervalStart AS FlowIntervalStartTime, g.IntervalStart + ${interval} AS FlowIntervalEndTime,
+        FlowStartTime, FlowEndTime, ${flowType} AS FlowType, g.SrcIp, g.DestIp, DestPort, L4Protocol, ${l7} AS L7Protocol,
+        FlowDirection, FlowStatus, ${ENCRYPTION_WORDS} AS FlowEncryption, AclId AS AclGroup, AclRule,
+        CASE WHEN FlowDirection = 'Inbound' AND FlowStatus = 'Allowed' THEN Flows ELSE 0 END AS AllowedInFlows,
+        CASE WHEN FlowDirection = 'Inbound' AND FlowStatus = 'Denied' THEN Flows ELSE 0 END AS DeniedInFlows,
+        CASE WHEN FlowDirection = 'Outbound' AND FlowStatus = 'Allowed' THEN Flows ELSE 0 END AS AllowedOutFlows,
+        CASE WHEN FlowDirection = 'Outbound' AND FlowStatus = 'Denied' THEN Flows ELSE 0 END AS DeniedOutFlows,
+        CompletedFlows, PacketsSrcToDest, PacketsDestToSrc, BytesSrcToDest, BytesDestToSrc,
+        s.Subscription, d.Subscription, s.Region, d.Region, s.Nic, d.Nic, s.Vm, d.Vm, s.Subnet, d.Subnet,
+        s.ApplicationGateway, d.ApplicationGateway, s.ExpressRouteCircuit, d.ExpressRouteCircuit,
+        s.LoadBalancer, d.LoadBalancer, s.LocalNetworkGateway, d.LocalNetworkGateway,
+        CASE WHEN s.Class = 'vnet' AND d.Class = 'vnet' AND s.VnetId <> d.VnetId THEN 'VNetPeering'
+          ELSE coalesce(s.SiteConnectionType, d.SiteConnectionType) END AS ConnectionType,
+        coalesce(s.SiteConnectionName, d.SiteConnectionName) AS ConnectionName,
+        CASE WHEN s.Class = 'vnet' AND d.Class = 'vnet' AND s.VnetId <> d.VnetId
+          THEN regexp_extract(s.VnetId, '([^/]+)$', 1) || ' ' || regexp_extract(d.VnetId, '([^/]+)$', 1) END AS ConnectingVnets,
+        ${shortId('g.TargetResourceId')} AS TargetResourceId,
+        CASE WHEN g.TargetResourceId ILIKE '%/subnets/%' THEN 'Subnet' WHEN g.TargetResourceId ILIKE '%/virtualnetworks/%' THEN 'VirtualNetwork'
+          WHEN g.TargetResourceId ILIKE '%/networkinterfaces/%' THEN 'NetworkInterface'
+          WHEN g.TargetResourceId ILIKE '%/networksecuritygroups/%' THEN 'NetworkSecurityGroup' END AS TargetResourceType,
+        g.FlowLogResourceId, g.MacAddress,
+        coalesce(cap.IpForwarding AND g.SrcIp <> cap.Ip AND g.DestIp <> cap.Ip, false) AS IsFlowCapturedAtUdrHop,
+        CASE WHEN ${outer('Class')} IN ('ExternalPublic', 'MaliciousFlow') THEN ${outer('Country')} END AS Country,
+        CASE WHEN ${outer('Class')} = 'AzurePublic' THEN coalesce(${outer('TagRegion')}, 'global') END AS AzureRegion,
+        ${pub('Src')} AS SrcPublicIps, ${pub('Dest')} AS DestPublicIps
+      FROM g LEFT JOIN ${IP_CLASSES} s ON s.Ip = g.SrcIp LEFT JOIN ${IP_CLASSES} d ON d.Ip = g.DestIp
+        LEFT JOIN (SELECT MacAddress, any_value(Ip) AS Ip, bool_or(IpForwarding) AS IpForwarding FROM ${IP_LOOKUP}
+                   WHERE MacAddress IS NOT NULL GROUP BY MacAddress) cap ON cap.MacAddress = g.MacAddress`);
+    await buildIpDetails(store, from, to);
+    return n;
+  });
+}
+
+/** NTAIpDetails: every public address of the rebuilt intervals, once per interval. */
+async function buildIpDetails(store: Store, from: string, to: string): Promise<void> {
+  const columns = ntaIpDetails.columns.map((c) => ident(c.name)).join(', ');
+  await store.run(
+    `DELETE FROM NTAIpDetails WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}'`,
+  );
+  await store.run(`INSERT INTO NTAIpDetails (${columns})
+    WITH seen AS (
+      SELECT FlowIntervalStartTime, FlowIntervalEndTime, SrcIp AS Ip, DestPort FROM NTANetAnalytics
+        WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}' AND SrcPublicIps IS NOT NULL
+      UNION ALL
+      SELECT FlowIntervalStartTime, FlowIntervalEndTime, DestIp, DestPort FROM NTANetAnalytics
+        WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}' AND DestPublicIps IS NOT NULL),
+    dns AS (
+      SELECT a.RData AS Ip, arg_max(rtrim(q.QueryName, '.'), q.TimeGenerated) AS DnsDomain
+      FROM DNSQueryLogs q, unnest(from_json(q.Answer, '[{"RData":"VARCHAR","Type":"VARCHAR"}]')) AS u(a)
+      WHERE a.Type IN ('A', 'AAAA') GROUP BY ALL)
+    SELECT s.FlowIntervalEndTime AS TimeGenerated, s.Ip, c.Class AS FlowType,
+      CASE WHEN c.Class = 'AzurePublic' THEN coalesce(c.TagRegion, 'Global') ELSE c.Country END AS Location,
+      CASE WHEN c.Class = 'AzurePublic' THEN coalesce(c.TagService, c.Tag) ELSE c.Owner END AS PublicIpDetails,
+      c.ThreatType, c.ThreatDescription, dns.DnsDomain, NULL AS Url, mode(s.DestPort) AS Port,
+      s.FlowIntervalStartTime, s.FlowIntervalEndTime
+    FROM seen s JOIN ${IP_CLASSES} c ON c.Ip = s.Ip LEFT JOIN dns ON dns.Ip = s.Ip
+    GROUP BY ALL`);
+}
