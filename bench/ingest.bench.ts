@@ -4,6 +4,7 @@
  *   (b) the hand-written DuckDB SQL a user would write instead (read_json, unnest of records, flows,
  *       flowGroups and flowTuples, string_split into a table), in its own process,
  *   (c) jq printing every tuple to /dev/null,
+ *   (d) `vnetflow analytics --full` over what (a) stored (the NTA tables and Flows),
  * each BENCH_ROUNDS times (default 3), alternating, and prints the median tuples/s, the peak RSS and
  * the ratios. Peak RSS comes from /usr/bin/time when present.
  */
@@ -74,18 +75,40 @@ console.log(r.getRows()[0][0]);
 `,
 );
 const hasJq = spawnSync('sh', ['-c', 'command -v jq']).status === 0;
-const runs: { a: Run[]; b: Run[]; c: Run[] } = { a: [], b: [], c: [] };
+const runs: { a: Run[]; b: Run[]; c: Run[]; d: Run[] } = { a: [], b: [], c: [], d: [] };
 // The contenders alternate, round after round, and each is reported by its median run: on a
 // shared 2-core machine single runs vary by 10% or more.
 for (let round = 0; round < rounds; round++) {
   // (a) vnetflow, into a new database each time
   rmSync(db, { force: true });
   rmSync(`${db}.wal`, { force: true });
-  const a = timed(process.execPath, [CLI, 'ingest', '--db', db, '--json', join(env, 'blobs')]);
+  const a = timed(process.execPath, [
+    CLI,
+    'ingest',
+    '--no-analytics',
+    '--db',
+    db,
+    '--json',
+    join(env, 'blobs'),
+  ]);
   const summary = JSON.parse(a.stdout) as { tuplesStored: number };
   if (summary.tuplesStored !== tuples)
     throw new Error(`vnetflow stored ${summary.tuplesStored}, expected ${tuples}`);
   runs.a.push(a);
+  // (d) the Traffic Analytics tables and Flows over what (a) stored, with the reference data
+  // (topology, service tags, threat intel, DNS logs) loaded first, untimed.
+  timed(process.execPath, [
+    CLI,
+    'ingest',
+    '--no-analytics',
+    '--db',
+    db,
+    join(env, 'topology.json'),
+    join(env, 'service-tags.json'),
+    join(env, 'threat-intel.stix.json'),
+    join(env, 'dns'),
+  ]);
+  runs.d.push(timed(process.execPath, [CLI, 'analytics', '--full', '--json', '--db', db]));
   // (b) the hand-written SQL
   rmSync(baselineDb, { force: true });
   const b = timed(process.execPath, [baselineScript]);
@@ -107,6 +130,7 @@ const peak = (xs: Run[]): number | null =>
 const a = { ...median(runs.a), rssMb: peak(runs.a) };
 const b = { ...median(runs.b), rssMb: peak(runs.b) };
 const c = hasJq ? { ...median(runs.c), rssMb: peak(runs.c) } : null;
+const d = { ...median(runs.d), rssMb: peak(runs.d) };
 
 const rate = (r: Run): string => `${Math.round(tuples / r.seconds).toLocaleString('en-US')} tuples/s`;
 const rss = (r: Run): string => (r.rssMb === null ? 'n/a' : `${Math.round(r.rssMb)} MB`);
@@ -123,6 +147,11 @@ if (c)
     `(c) jq to /dev/null        ${c.seconds.toFixed(2).padStart(7)} s  ${rate(c).padStart(20)}  peak RSS ${rss(c)}`,
   );
 console.log('');
+console.log(
+  `(d) vnetflow analytics     ${d.seconds.toFixed(2).padStart(7)} s  ${'(NTA tables + Flows)'.padStart(20)}  peak RSS ${rss(d)}`,
+);
+console.log('');
+console.log(`analytics adds ${Math.round((d.seconds / a.seconds) * 100)}% to ingest time (target <= 50%)`);
 console.log(`vnetflow vs hand-written DuckDB: ${(b.seconds / a.seconds).toFixed(2)}x (target >= 1.0x)`);
 if (c) console.log(`vnetflow vs jq:                  ${(c.seconds / a.seconds).toFixed(2)}x`);
 if (!process.env.BENCH_DIR) rmSync(work, { recursive: true, force: true });

@@ -1,47 +1,57 @@
-import { ident } from '../schema/tables.js';
-import { flows } from '../schema/analytics-tables.js';
 import type { Store } from '../store/store.js';
-import { IP_CLASSES } from './ip-classes.js';
+import { FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
+import { FLOW_ROWS } from '../store/duckdb/flows-layout.js';
 
 /**
- * Rebuilds Flows: one row per connection on one NIC. The tuples of one 5-tuple, direction and NIC,
- * in time order, form connections: each B starts a new one, as does any tuple after an E (the
+ * Rebuilds Flows: one row per connection on one NIC. The tuples of one 5-tuple, direction, NIC and
+ * rule, in time order, form connections: each B starts a new one, as does any tuple after an E (the
  * 5-tuple was reused); C and E continue it, across record and hour boundaries, and a connection
  * whose B came before the data starts with its first C. Counters of C and E tuples are deltas, so
  * the sums are the connection's totals. Each D tuple is a denied attempt of its own.
  */
 export async function buildFlows(store: Store): Promise<number> {
-  const columns = flows.columns.map((c) => ident(c.name)).join(', ');
   return store.transaction(async () => {
-    await store.run('DELETE FROM Flows');
-    return store.run(`INSERT INTO Flows (${columns})
-      WITH t AS (
-        SELECT TimeGenerated, MacAddress, SrcIp, SrcPort, DestIp, DestPort, Protocol, L4Protocol, FlowDirection,
-          AclRule, FlowState, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc,
-          lag(FlowState) OVER w AS Previous
-        FROM FlowTuples
-        WINDOW w AS (PARTITION BY MacAddress, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection ORDER BY TimeGenerated)),
-      c AS (
-        SELECT *, sum(CASE WHEN FlowState IN ('B', 'D') OR Previous IN ('E', 'D') OR Previous IS NULL THEN 1 ELSE 0 END)
-          OVER (PARTITION BY MacAddress, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection ORDER BY TimeGenerated
-                ROWS UNBOUNDED PRECEDING) AS Connection
-        FROM t),
-      f AS (
-        SELECT min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
-          CASE WHEN bool_or(FlowState = 'D') THEN 'denied' WHEN bool_or(FlowState = 'E') THEN 'closed' ELSE 'open' END AS State,
-          MacAddress, SrcIp, SrcPort, DestIp, DestPort, Protocol, any_value(L4Protocol) AS L4Protocol, FlowDirection,
-          any_value(AclRule) AS AclRule, count(*) AS Tuples,
-          coalesce(sum(PacketsSrcToDest), 0) AS PacketsSrcToDest, coalesce(sum(BytesSrcToDest), 0) AS BytesSrcToDest,
-          coalesce(sum(PacketsDestToSrc), 0) AS PacketsDestToSrc, coalesce(sum(BytesDestToSrc), 0) AS BytesDestToSrc
-        FROM c GROUP BY MacAddress, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection, Connection)
-      SELECT FlowStartTime, FlowEndTime, date_diff('millisecond', FlowStartTime, FlowEndTime) / 1000.0 AS DurationSeconds,
-        State, f.MacAddress, f.SrcIp, f.SrcPort, f.DestIp, f.DestPort, f.Protocol, f.L4Protocol, f.FlowDirection, f.AclRule,
-        Tuples, f.PacketsSrcToDest, f.BytesSrcToDest, f.PacketsDestToSrc, f.BytesDestToSrc,
-        CASE WHEN s.Class = 'vnet' AND d.Class = 'vnet' THEN CASE WHEN s.VnetId = d.VnetId THEN 'IntraVNet' ELSE 'InterVNet' END
-          WHEN s.Class = 'vnet' THEN d.Class WHEN d.Class = 'vnet' THEN s.Class ELSE 'Unknown' END AS FlowType,
-        s.Vm AS SrcVm, d.Vm AS DestVm, dns.DnsDomain AS DestDnsName
-      FROM f LEFT JOIN ${IP_CLASSES} s ON s.Ip = f.SrcIp LEFT JOIN ${IP_CLASSES} d ON d.Ip = f.DestIp
-        LEFT JOIN (SELECT Ip, any_value(DnsDomain) AS DnsDomain FROM NTAIpDetails WHERE DnsDomain IS NOT NULL GROUP BY Ip) dns
-          ON dns.Ip = f.DestIp`);
+    await store.run(`DELETE FROM ${FLOW_ROWS}`);
+    // Most keys (5-tuple, direction, NIC and rule) hold one connection: at most one B, first, and
+    // at most one E, last, and no D. Those are summed by key in one hash aggregation. Each D tuple
+    // of a key holding only D tuples is one denied attempt. Only the rest (a reused 5-tuple) is
+    // sorted, in a window whose two running counts share one sort: a connection's id is the number
+    // of starts so far (a B or D, or any tuple after an E or D); both sums may count one start,
+    // which only skips an id and never changes it inside a connection.
+    const t = `SELECT hash(GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection) AS k, TimeGenerated,
+        FlowState::VARCHAR AS FlowState, GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol,
+        FlowDirection::VARCHAR AS FlowDirection, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc
+      FROM ${FLOW_TUPLE_ROWS}`;
+    const sums = `min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
+        CASE WHEN bool_or(FlowState = 'D') THEN 'denied' WHEN bool_or(FlowState = 'E') THEN 'closed' ELSE 'open' END AS State,
+        any_value(GroupKey) AS GroupKey, any_value(SrcIp) AS SrcIp, any_value(SrcPort) AS SrcPort,
+        any_value(DestIp) AS DestIp, any_value(DestPort) AS DestPort, any_value(Protocol) AS Protocol,
+        any_value(FlowDirection) AS FlowDirection, count(*) AS Tuples,
+        coalesce(sum(PacketsSrcToDest), 0) AS PacketsSrcToDest, coalesce(sum(BytesSrcToDest), 0) AS BytesSrcToDest,
+        coalesce(sum(PacketsDestToSrc), 0) AS PacketsDestToSrc, coalesce(sum(BytesDestToSrc), 0) AS BytesDestToSrc`;
+    const simple = `count(*) FILTER (WHERE FlowState = 'D') = 0 AND count(*) FILTER (WHERE FlowState = 'B') <= 1
+        AND count(*) FILTER (WHERE FlowState = 'E') <= 1
+        AND coalesce(min(TimeGenerated) FILTER (WHERE FlowState = 'B') = min(TimeGenerated), true)
+        AND coalesce(max(TimeGenerated) FILTER (WHERE FlowState = 'E') = max(TimeGenerated), true)`;
+    await store.run(`CREATE OR REPLACE TEMP TABLE _flow_keys AS
+      SELECT k, ${simple} AS simple, count(*) FILTER (WHERE FlowState <> 'D') = 0 AS denied_only, ${sums}
+      FROM (${t}) GROUP BY k`);
+    const f = `(
+      SELECT * EXCLUDE (k, simple, denied_only) FROM _flow_keys WHERE simple
+      UNION ALL
+      SELECT TimeGenerated, TimeGenerated, 'denied', GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection, 1,
+        coalesce(PacketsSrcToDest, 0), coalesce(BytesSrcToDest, 0), coalesce(PacketsDestToSrc, 0), coalesce(BytesDestToSrc, 0)
+      FROM (${t}) WHERE k IN (SELECT k FROM _flow_keys WHERE denied_only)
+      UNION ALL
+      SELECT ${sums} FROM (
+        SELECT *, sum((FlowState IN ('B', 'D'))::INTEGER) OVER (w ROWS UNBOUNDED PRECEDING)
+          + coalesce(sum((FlowState IN ('E', 'D'))::INTEGER) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+          AS Connection
+        FROM (${t}) WHERE k IN (SELECT k FROM _flow_keys WHERE NOT simple AND NOT denied_only)
+        WINDOW w AS (PARTITION BY k ORDER BY TimeGenerated))
+      GROUP BY k, Connection)`;
+    return store.run(`INSERT INTO ${FLOW_ROWS}
+      SELECT FlowStartTime, FlowEndTime, State, GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection,
+        Tuples, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc FROM ${f}`);
   });
 }

@@ -19,7 +19,8 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
   await ensureOwners(store);
   await cacheGeo(store, addresses);
   const num = sqlIpv4Number('Ip');
-  await store.run(`CREATE OR REPLACE TEMP TABLE ${IP_CLASSES} AS
+  await store.run(`DELETE FROM ${IP_CLASSES}`);
+  await store.run(`INSERT INTO ${IP_CLASSES} BY NAME
     WITH a AS (SELECT DISTINCT Ip, ${num} AS IpNum FROM (${addresses})),
     nic AS (SELECT Ip, any_value(MacAddress) AS MacAddress, any_value(Nic) AS Nic, any_value(Vm) AS Vm,
               any_value(Subnet) AS Subnet, any_value(VnetId) AS VnetId, any_value(Subscription) AS Subscription,
@@ -66,6 +67,12 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
         ELSE 'ExternalPublic' END AS Class
     FROM a LEFT JOIN nic USING (Ip) LEFT JOIN rng USING (Ip) LEFT JOIN tag USING (Ip) LEFT JOIN threat USING (Ip)
       LEFT JOIN _ip_geo g USING (Ip)`);
+  // The name each address was last resolved from, for Flows and NTAIpDetails.
+  await store.run('DELETE FROM _ip_dns');
+  await store.run(`INSERT INTO _ip_dns
+    SELECT a.RData, arg_max(rtrim(q.QueryName, '.'), q.TimeGenerated)
+    FROM DNSQueryLogs q, unnest(from_json(q.Answer, '[{"RData":"VARCHAR","Type":"VARCHAR"}]')) AS u(a)
+    WHERE a.Type IN ('A', 'AAAA') GROUP BY ALL`);
 }
 
 /** Route Views / DB-IP network owners as numeric ranges, loaded from the shipped CSV once. */

@@ -149,10 +149,7 @@ async function buildIpDetails(store: Store, from: string, to: string): Promise<v
       UNION ALL
       SELECT FlowIntervalStartTime, FlowIntervalEndTime, DestIp, DestPort FROM NTANetAnalytics
         WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}' AND DestPublicIps IS NOT NULL),
-    dns AS (
-      SELECT a.RData AS Ip, arg_max(rtrim(q.QueryName, '.'), q.TimeGenerated) AS DnsDomain
-      FROM DNSQueryLogs q, unnest(from_json(q.Answer, '[{"RData":"VARCHAR","Type":"VARCHAR"}]')) AS u(a)
-      WHERE a.Type IN ('A', 'AAAA') GROUP BY ALL)
+    dns AS (SELECT * FROM _ip_dns)
     SELECT s.FlowIntervalEndTime AS TimeGenerated, s.Ip, c.Class AS FlowType,
       CASE WHEN c.Class = 'AzurePublic' THEN coalesce(c.TagRegion, 'Global') ELSE c.Country END AS Location,
       CASE WHEN c.Class = 'AzurePublic' THEN coalesce(c.TagService, c.Tag) ELSE c.Owner END AS PublicIpDetails,

@@ -1,4 +1,6 @@
+import { buildAnalytics } from '../analytics/build.js';
 import { REFERENCE_KINDS, type ReferenceKind } from '../enrich/reference.js';
+import { formatAnalytics, intervalMinutes } from './analytics.js';
 import { DEFAULT_BATCH_MB, ingest } from '../ingest/ingest.js';
 import type { IngestSummary } from '../ingest/summary.js';
 import { FileSource } from '../sources/file/file-source.js';
@@ -37,6 +39,8 @@ Options:
   --db FILE     database file (default: $VNETFLOW_DB or ./vnetflow.duckdb)
   --json        print the summary as one JSON object
   --verbose     list every source with its counts
+  --no-analytics  do not bring the Traffic Analytics tables and Flows up to date afterwards
+  --interval N  Traffic Analytics processing interval in minutes: 60 (default) or 10
   --kind K      read every PATH as K instead of recognising it by content: flow-logs, topology,
                 service-tags, threat-intel, dns-logs or geo-db
   --batch-mb N  input megabytes per transaction (default 256): smaller batches commit more often,
@@ -57,6 +61,8 @@ Examples:
       verbose: { type: 'boolean' },
       'batch-mb': { type: 'string' },
       kind: { type: 'string' },
+      'no-analytics': { type: 'boolean' },
+      interval: { type: 'string' },
     });
     if (values.help) {
       console.log(this.help);
@@ -64,6 +70,7 @@ Examples:
     }
     if (positionals.length === 0)
       throw new UsageError('ingest: name at least one file or directory (see vnetflow ingest --help)');
+    const minutes = intervalMinutes(values.interval, 'ingest');
     const source = new FileSource(positionals);
     await source.check();
     const store = await openDuckDBStore({
@@ -94,12 +101,17 @@ Examples:
         onProgress: (p) => bar.update(p),
       });
       bar.done();
+      const analytics = values['no-analytics']
+        ? null
+        : await buildAnalytics(store, { intervalMinutes: minutes });
       if (values.json) {
         const { sources, ...totals } = summary;
-        console.log(
-          JSON.stringify(values.verbose ? summary : { ...totals, problems: sources.filter((s) => s.note) }),
-        );
-      } else console.log(formatSummary(summary, Boolean(values.verbose)));
+        const problems = sources.filter((s) => s.note && s.status !== 'loaded');
+        console.log(JSON.stringify({ ...(values.verbose ? summary : { ...totals, problems }), analytics }));
+      } else {
+        console.log(formatSummary(summary, Boolean(values.verbose)));
+        if (analytics) console.log(formatAnalytics(analytics));
+      }
       return summary.sources.some((s) => s.status === 'rejected' && s.note?.startsWith('unreadable')) ? 1 : 0;
     } finally {
       store.close();

@@ -10,6 +10,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'read flow logs and reference data (topology, tags, threat intel, DNS logs) into the database',
     load: async () => (await import('./ingest.js')).ingestCommand,
   },
+  analytics: {
+    summary: 'bring the Traffic Analytics tables and Flows up to date',
+    load: async () => (await import('./analytics.js')).analyticsCommand,
+  },
   sql: {
     summary: 'run DuckDB SQL over the database',
     load: async () => (await import('./sql.js')).sqlCommand,

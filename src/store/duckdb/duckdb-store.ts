@@ -3,6 +3,8 @@ import { flowTuples } from '../../schema/flow-tuples.js';
 import { createTableSql, tables } from '../../schema/tables.js';
 import { internalTablesSql } from '../internal-tables.js';
 import { flowTuplesDdl } from './flow-tuples-layout.js';
+import { flowsDdl } from './flows-layout.js';
+import { flows } from '../../schema/analytics-tables.js';
 import type { Row, Store, Table, Value } from '../store.js';
 
 /** Options for opening a DuckDB store. */
@@ -36,6 +38,7 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
   }
   for (const t of tables) {
     if (t === flowTuples) for (const sql of flowTuplesDdl()) await conn.run(sql);
+    else if (t === flows) for (const sql of flowsDdl()) await conn.run(sql);
     else await conn.run(createTableSql(t));
   }
   for (const sql of internalTablesSql) await conn.run(sql);
