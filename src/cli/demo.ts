@@ -8,6 +8,8 @@ import { generate } from '../synth/generate.js';
 import { type Command } from './command.js';
 import { currentHour } from './generate.js';
 import { formatSummary } from './ingest.js';
+import { buildAnalytics } from '../analytics/build.js';
+import { formatAnalytics } from './analytics.js';
 import { parse } from './parse.js';
 import { render } from './render.js';
 
@@ -20,22 +22,46 @@ const REPORT: readonly { title: string; sql: string }[] = [
           FROM FlowTuples GROUP BY ALL ORDER BY Hour`,
   },
   {
-    title: 'Top talkers by bytes (both directions, tuples seen on the source NIC)',
-    sql: `SELECT SrcIp, DestIp, DestPort, L4Protocol, sum(BytesSrcToDest) AS BytesSent, sum(BytesDestToSrc) AS BytesReceived
-          FROM FlowTuples WHERE FlowDirection = 'Outbound'
+    title: 'Flow types (NTANetAnalytics, as Traffic Analytics classifies them)',
+    sql: `SELECT FlowType, count(*) AS Rows, sum(AllowedInFlows + AllowedOutFlows) AS AllowedFlows,
+            sum(DeniedInFlows + DeniedOutFlows) AS DeniedFlows, sum(BytesSrcToDest + BytesDestToSrc) AS Bytes
+          FROM NTANetAnalytics GROUP BY ALL ORDER BY Bytes DESC`,
+  },
+  {
+    title: 'Top talkers by bytes (seen on the source NIC)',
+    sql: `SELECT SrcIp, coalesce(SrcVm, '') AS SrcVm, DestIp, DestPort, L7Protocol, FlowType,
+            sum(BytesSrcToDest) AS BytesSent, sum(BytesDestToSrc) AS BytesReceived
+          FROM NTANetAnalytics WHERE FlowDirection = 'Outbound' AND NOT IsFlowCapturedAtUdrHop
           GROUP BY ALL ORDER BY BytesSent + BytesReceived DESC LIMIT 10`,
   },
   {
-    title: 'Denied flows by port and rule',
-    sql: `SELECT DestPort, AclRule, FlowEncryption, count(*) AS Attempts, count(DISTINCT SrcIp) AS Sources
-          FROM FlowTuples WHERE FlowStatus = 'Denied' GROUP BY ALL ORDER BY Attempts DESC LIMIT 10`,
+    title: 'Top countries of internet peers',
+    sql: `SELECT Country, count(DISTINCT coalesce(nullif(split_part(DestPublicIps, '|', 1), ''), split_part(SrcPublicIps, '|', 1))) AS Addresses,
+            sum(BytesSrcToDest + BytesDestToSrc) AS Bytes
+          FROM NTANetAnalytics WHERE Country IS NOT NULL GROUP BY ALL ORDER BY Bytes DESC LIMIT 10`,
   },
   {
-    title: 'Top internet destinations (outbound, non-private addresses)',
-    sql: `SELECT DestIp, count(DISTINCT SrcIp) AS Sources, count(*) FILTER (WHERE FlowState = 'B') AS Connections,
-            sum(BytesSrcToDest) AS BytesSent
-          FROM FlowTuples
-          WHERE FlowDirection = 'Outbound' AND NOT regexp_matches(DestIp, '^(10\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|f[cd])')
+    title: 'Malicious flows (threat-feed addresses) with the DNS names they were resolved from',
+    sql: `SELECT n.SrcIp, n.DestIp, n.DestPort, d.ThreatType, coalesce(d.DnsDomain, '') AS DnsDomain,
+            sum(n.AllowedOutFlows + n.AllowedInFlows) AS Allowed, sum(n.DeniedInFlows + n.DeniedOutFlows) AS Denied,
+            sum(n.BytesSrcToDest + n.BytesDestToSrc) AS Bytes
+          FROM NTANetAnalytics n JOIN NTAIpDetails d
+            ON d.Ip IN (n.SrcIp, n.DestIp) AND d.FlowIntervalStartTime = n.FlowIntervalStartTime
+          WHERE n.FlowType = 'MaliciousFlow' AND NOT n.IsFlowCapturedAtUdrHop
+          GROUP BY ALL ORDER BY Bytes DESC, Denied DESC LIMIT 10`,
+  },
+  {
+    title: 'Denied flows with the rule that denied them',
+    sql: `SELECT DestPort, L7Protocol, AclRule, FlowType, FlowEncryption,
+            sum(DeniedInFlows + DeniedOutFlows) AS DeniedFlows, count(DISTINCT SrcIp) AS Sources
+          FROM NTANetAnalytics WHERE FlowStatus = 'Denied' GROUP BY ALL ORDER BY DeniedFlows DESC LIMIT 10`,
+  },
+  {
+    title: 'Top internet destinations: who owns them and what they are called',
+    sql: `SELECT n.DestIp, d.PublicIpDetails, d.Location, coalesce(d.DnsDomain, '') AS DnsDomain,
+            count(DISTINCT n.SrcIp) AS Sources, sum(n.BytesSrcToDest) AS BytesSent
+          FROM NTANetAnalytics n JOIN NTAIpDetails d ON d.Ip = n.DestIp AND d.FlowIntervalStartTime = n.FlowIntervalStartTime
+          WHERE n.FlowDirection = 'Outbound' AND NOT n.IsFlowCapturedAtUdrHop
           GROUP BY ALL ORDER BY BytesSent DESC LIMIT 10`,
   },
 ];
@@ -46,8 +72,10 @@ export const demoCommand: Command = {
   help: `Usage: vnetflow demo [--dir DIR] [--fresh]
 
 Generates the default synthetic Azure environment (24 hours, seed 1) into DIR, ingests its flow
-logs into DIR/vnetflow.duckdb and prints a short report: tuples per hour, top talkers, denied
-flows by port and rule, top internet destinations. A second run reuses what is there.
+logs, topology, service tags, threat intel and DNS logs into DIR/vnetflow.duckdb, builds the
+Traffic Analytics tables and prints a short report: tuples per hour, flow types, top talkers, top
+countries, malicious flows with their DNS names, denied flows with the rule that denied them, top
+internet destinations. A second run reuses what is there.
 
 Options:
   --dir DIR     work folder (default ./vnetflow-demo)
@@ -74,11 +102,12 @@ Examples:
       );
       for (const f of [dbFile, `${dbFile}.wal`]) rmSync(f, { force: true });
     }
-    const store = await openDuckDBStore({ path: dbFile, memoryLimit: '320MB' });
+    const store = await openDuckDBStore({ path: dbFile, memoryLimit: '192MB' });
     try {
-      console.log(`ingesting ${join(env, 'blobs')} into ${dbFile} ...`);
-      const summary = await ingest({ store, sources: [new FileSource([join(env, 'blobs')])] });
+      console.log(`ingesting ${env} into ${dbFile} ...`);
+      const summary = await ingest({ store, sources: [new FileSource([env])] });
       console.log(formatSummary(summary, false).replace(/^/gm, '  '));
+      console.log(`  ${formatAnalytics(await buildAnalytics(store))}`);
       await report(store);
       const truth = JSON.parse(readFileSync(join(env, 'ground-truth.json'), 'utf8')) as {
         scenarios: { id: string; description: string; tuples: number }[];
@@ -86,7 +115,7 @@ Examples:
       console.log(`\nLabelled scenarios in the data (ground truth: ${join(env, 'ground-truth.json')}):`);
       for (const s of truth.scenarios)
         console.log(`  ${s.id.padEnd(18)} ${String(s.tuples).padStart(6)} tuples  ${s.description}`);
-      console.log(`\nExplore: vnetflow sql --db ${dbFile} "SELECT * FROM FlowTuples LIMIT 10"`);
+      console.log(`\nExplore: vnetflow sql --db ${dbFile} "SELECT * FROM NTANetAnalytics LIMIT 10"`);
       return 0;
     } finally {
       store.close();
