@@ -1,5 +1,6 @@
 import { sqlString } from '../ingest/sql-literal.js';
 import type { Store } from '../store/store.js';
+import { FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
 import { buildFlows } from './flows.js';
 import { classifyAddresses } from './ip-classes.js';
 import { buildNetAnalytics } from './net-analytics.js';
@@ -67,7 +68,11 @@ export async function buildAnalytics(
     );
     from = String(b.f);
     to = String(b.t);
-    await classifyAddresses(store, `SELECT SrcIp AS Ip FROM FlowTuples UNION SELECT DestIp FROM FlowTuples`);
+    // Addresses straight from the tuple rows: the FlowTuples view would join its dimensions for nothing.
+    await classifyAddresses(
+      store,
+      `SELECT DISTINCT SrcIp AS Ip FROM ${FLOW_TUPLE_ROWS} UNION SELECT DISTINCT DestIp FROM ${FLOW_TUPLE_ROWS}`,
+    );
     [{ n: addresses }] = (await store.rows('SELECT count(*)::INTEGER AS n FROM _ip_classes')) as {
       n: number;
     }[];

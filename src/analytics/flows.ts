@@ -15,7 +15,8 @@ export async function buildFlows(store: Store): Promise<number> {
     // Most keys (5-tuple, direction, NIC and rule) hold one connection: at most one B, first, and
     // at most one E, last, and no D. Those are summed by key in one hash aggregation. Each D tuple
     // of a key holding only D tuples is one denied attempt. Only the rest (a reused 5-tuple) is
-    // sorted, in a window whose two running counts share one sort: a connection's id is the number
+    // sorted (ties in time ordered B, C, E, D, so the result never depends on the scan
+    // order), in a window whose two running counts share one sort: a connection's id is the number
     // of starts so far (a B or D, or any tuple after an E or D); both sums may count one start,
     // which only skips an id and never changes it inside a connection.
     const t = `SELECT hash(GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection) AS k, TimeGenerated,
@@ -41,14 +42,14 @@ export async function buildFlows(store: Store): Promise<number> {
       UNION ALL
       SELECT TimeGenerated, TimeGenerated, 'denied', GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection, 1,
         coalesce(PacketsSrcToDest, 0), coalesce(BytesSrcToDest, 0), coalesce(PacketsDestToSrc, 0), coalesce(BytesDestToSrc, 0)
-      FROM (${t}) WHERE k IN (SELECT k FROM _flow_keys WHERE denied_only)
+      FROM (${t} WHERE FlowState = 'D') WHERE k IN (SELECT k FROM _flow_keys WHERE denied_only)
       UNION ALL
       SELECT ${sums} FROM (
         SELECT *, sum((FlowState IN ('B', 'D'))::INTEGER) OVER (w ROWS UNBOUNDED PRECEDING)
           + coalesce(sum((FlowState IN ('E', 'D'))::INTEGER) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
           AS Connection
         FROM (${t}) WHERE k IN (SELECT k FROM _flow_keys WHERE NOT simple AND NOT denied_only)
-        WINDOW w AS (PARTITION BY k ORDER BY TimeGenerated))
+        WINDOW w AS (PARTITION BY k ORDER BY TimeGenerated, CASE FlowState WHEN 'B' THEN 0 WHEN 'C' THEN 1 WHEN 'E' THEN 2 ELSE 3 END))
       GROUP BY k, Connection)`;
     return store.run(`INSERT INTO ${FLOW_ROWS}
       SELECT FlowStartTime, FlowEndTime, State, GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection,

@@ -21,7 +21,7 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
   const num = sqlIpv4Number('Ip');
   await store.run(`DELETE FROM ${IP_CLASSES}`);
   await store.run(`INSERT INTO ${IP_CLASSES} BY NAME
-    WITH a AS (SELECT DISTINCT Ip, ${num} AS IpNum FROM (${addresses})),
+    WITH a AS (SELECT Ip, ${num} AS IpNum FROM (SELECT DISTINCT Ip FROM (${addresses}))),
     nic AS (SELECT Ip, any_value(MacAddress) AS MacAddress, any_value(Nic) AS Nic, any_value(Vm) AS Vm,
               any_value(Subnet) AS Subnet, any_value(VnetId) AS VnetId, any_value(Subscription) AS Subscription,
               any_value(Region) AS Region, any_value(LoadBalancer) AS LoadBalancer,
@@ -88,8 +88,9 @@ async function ensureOwners(store: Store): Promise<void> {
 /** Country (MaxMind, in Node) and owner (ranges, in SQL) of public addresses not seen before. */
 async function cacheGeo(store: Store, addresses: string): Promise<void> {
   const num = sqlIpv4Number('Ip');
+  // Distinct first: the address arithmetic then runs once per address, not once per tuple.
   const fresh = await store.rows(
-    `SELECT DISTINCT Ip FROM (${addresses}) WHERE Ip NOT IN (SELECT Ip FROM _ip_geo)
+    `SELECT Ip FROM (SELECT DISTINCT Ip FROM (${addresses})) WHERE Ip NOT IN (SELECT Ip FROM _ip_geo)
        AND NOT coalesce(${sqlIsPrivate(num)}, false)`,
   );
   if (fresh.length === 0) return;
@@ -101,7 +102,9 @@ async function cacheGeo(store: Store, addresses: string): Promise<void> {
   });
   // replaceRows keys by file; here the key is the address, and rows only ever add to the cache.
   await replaceRows(store, '_ip_geo', `batch:${Date.now()}`, rows, { key: 'Ip' });
+  // A range join: a few new addresses against the owner ranges, no sort of the ranges.
   await store.run(`UPDATE _ip_geo SET Owner = o.Owner FROM (
-      SELECT g.Ip, w.Owner FROM _ip_geo g ASOF JOIN _ip_owners w ON ${sqlIpv4Number('g.Ip')} >= w.RangeStart
-      WHERE g.Owner IS NULL AND ${sqlIpv4Number('g.Ip')} <= w.RangeEnd) o WHERE _ip_geo.Ip = o.Ip`);
+      SELECT g.Ip, any_value(w.Owner) AS Owner
+      FROM (SELECT Ip, ${sqlIpv4Number('Ip')} AS n FROM _ip_geo WHERE Owner IS NULL) g
+      JOIN _ip_owners w ON g.n BETWEEN w.RangeStart AND w.RangeEnd GROUP BY g.Ip) o WHERE _ip_geo.Ip = o.Ip`);
 }

@@ -3,6 +3,7 @@ import { ntaIpDetails, ntaNetAnalytics } from '../schema/analytics-tables.js';
 import type { Store } from '../store/store.js';
 import { IP_CLASSES } from './ip-classes.js';
 import { IP_LOOKUP } from './topology-index.js';
+import { FLOW_GROUPS, FLOW_SOURCES, FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
 
 /** Application protocol by destination port, as Traffic Analytics names the common ones. */
 const L7: Readonly<Record<number, string>> = {
@@ -85,23 +86,30 @@ export async function buildNetAnalytics(
   // A column of the side that is not in a VNet (the public one, for these columns).
   const outer = (c: string): string => `CASE WHEN s.Class = 'vnet' THEN d.${c} ELSE s.${c} END`;
   const columns = ntaNetAnalytics.columns.map((c) => ident(c.name)).join(', ');
+  // Tuple rows are grouped first and the names (NIC, rule, target) joined once per group row.
   return store.transaction(async () => {
     await store.run(
       `DELETE FROM NTANetAnalytics WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}'`,
     );
     const n = await store.run(`INSERT INTO NTANetAnalytics (${columns})
-      WITH g AS (
-        SELECT time_bucket(${interval}, TimeGenerated) AS IntervalStart, SrcIp, DestIp, DestPort, L4Protocol,
-          FlowDirection, FlowStatus, AclId, AclRule, MacAddress,
-          any_value(TargetResourceId) AS TargetResourceId, any_value(FlowLogResourceId) AS FlowLogResourceId,
+      WITH agg AS (
+        SELECT time_bucket(${interval}, TimeGenerated) AS IntervalStart, SrcIp, DestIp, DestPort, Protocol,
+          FlowDirection::VARCHAR AS FlowDirection, CASE WHEN FlowState = 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
+          GroupKey, any_value(SourceKey) AS SourceKey,
           min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
-          mode(FlowEncryption) AS FlowEncryption,
+          coalesce(any_value(FlowEncryption)::VARCHAR, any_value(_encryption_other)) AS FlowEncryption,
           count(DISTINCT SrcPort) AS Flows,
           count(*) FILTER (WHERE FlowState = 'B') AS Started,
           count(*) FILTER (WHERE FlowState = 'E') AS CompletedFlows,
           coalesce(sum(PacketsSrcToDest), 0) AS PacketsSrcToDest, coalesce(sum(PacketsDestToSrc), 0) AS PacketsDestToSrc,
           coalesce(sum(BytesSrcToDest), 0) AS BytesSrcToDest, coalesce(sum(BytesDestToSrc), 0) AS BytesDestToSrc
-        FROM FlowTuples WHERE ${window} GROUP BY ALL)
+        FROM ${FLOW_TUPLE_ROWS} WHERE ${window} GROUP BY ALL),
+      g AS (
+        SELECT agg.*, CASE agg.Protocol WHEN 6 THEN 'T' WHEN 17 THEN 'U' WHEN 1 THEN 'I' WHEN 58 THEN 'I'
+            ELSE agg.Protocol::VARCHAR END AS L4Protocol,
+          grp.MacAddress, grp.AclId, grp.AclRule, src.TargetResourceId, src.FlowLogResourceId
+        FROM agg LEFT JOIN ${FLOW_GROUPS} grp ON grp.GroupKey = agg.GroupKey
+          LEFT JOIN ${FLOW_SOURCES} src ON src.SourceKey = agg.SourceKey)
       SELECT g.IntervalStart + ${interval} AS TimeGenerated, now()::TIMESTAMP AS TimeProcessed, 'FlowLog' AS SubType,
         '3' AS FaSchemaVersion, g.IntervalStart AS FlowIntervalStartTime, g.IntervalStart + ${interval} AS FlowIntervalEndTime,
         FlowStartTime, FlowEndTime, ${flowType} AS FlowType, g.SrcIp, g.DestIp, DestPort, L4Protocol, ${l7} AS L7Protocol,
