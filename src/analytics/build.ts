@@ -27,7 +27,7 @@ export interface AnalyticsOptions {
 
 /**
  * Brings the Traffic Analytics tables and Flows up to date. Only the intervals new tuples fell
- * into (tuples of batches after the last build) are rebuilt, unless the reference data (topology,
+ * into (tuples of batches after the last build), and the connections of their 5-tuples, are rebuilt, unless the reference data (topology,
  * service tags, threat intel, DNS logs) or the interval changed since, which changes every row.
  * Rebuilding is idempotent: an interval's rows are deleted and written again in one transaction.
  */
@@ -81,7 +81,7 @@ export async function buildAnalytics(
       await store.run('DELETE FROM NTAIpDetails');
     }
     rows = await buildNetAnalytics(store, from, to, minutes);
-    flows = await buildFlows(store);
+    flows = await buildFlows(store, full ? null : lastBatch);
   }
   await store.run(
     `INSERT OR REPLACE INTO _settings VALUES ('analytics.batch', ${sqlString(String(ref.batch))}, now()::TIMESTAMP),

@@ -4,7 +4,8 @@ import { FLOW_GROUPS } from './flow-tuples-layout.js';
 
 /**
  * How Flows is stored in DuckDB: the contract is the Flows view. `_flows` keeps per connection
- * only what is its own (times, state, 5-tuple, counters and the key of its NIC and rule); the NIC,
+ * only what is its own (times, state, 5-tuple, counters, the key of its NIC and rule, and FlowKey:
+ * the hash of its 5-tuple, direction and group, by which an incremental build replaces it); the NIC,
  * rule, flow type, VMs and DNS name are joined from small tables (`_flow_groups`, `_ip_classes`,
  * `_ip_dns`) when read. Writing those strings for a million connections cost more than finding
  * the connections.
@@ -28,7 +29,7 @@ export function flowsDdl(): string[] {
   const cols = flows.columns.map((c) => `${view[c.name] ?? `f.${ident(c.name)}`} AS ${ident(c.name)}`);
   return [
     `CREATE TYPE IF NOT EXISTS vnetflow_flow_state AS ENUM ('open', 'closed', 'denied')`,
-    `CREATE TABLE IF NOT EXISTS ${FLOW_ROWS} (FlowStartTime TIMESTAMP, FlowEndTime TIMESTAMP, State vnetflow_flow_state,
+    `CREATE TABLE IF NOT EXISTS ${FLOW_ROWS} (FlowKey UBIGINT, FlowStartTime TIMESTAMP, FlowEndTime TIMESTAMP, State vnetflow_flow_state,
       GroupKey UBIGINT, SrcIp VARCHAR, SrcPort INTEGER, DestIp VARCHAR, DestPort INTEGER, Protocol SMALLINT,
       FlowDirection vnetflow_direction, Tuples BIGINT, PacketsSrcToDest BIGINT, BytesSrcToDest BIGINT,
       PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT)`,
