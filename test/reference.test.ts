@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, count, ingestPaths, memoryStore, put, tempDir } from './helpers.js';
+import { buildAnalytics } from '../src/analytics/build.js';
+import { CLI, count, ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
 
 const vnet = (name: string, prefix: string): unknown => ({
   id: `/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/${name}`,
@@ -157,4 +158,95 @@ test('DNS query logs keep Answer as a JSON array; --kind forces a kind; a bad --
   const bad = run('ingest', '--db', db, '--kind', 'pcap', log);
   assert.equal(bad.status, 2);
   assert.match(String(bad.stderr), /--kind must be flow-logs or one of topology, service-tags/);
+});
+
+test('application gateways and private endpoints from the topology name the flows that reach them', async () => {
+  const dir = tempDir();
+  const sub = '/subscriptions/s1/resourceGroups/rg1/providers';
+  put(
+    join(dir, 'topology.json'),
+    JSON.stringify([
+      {
+        id: `${sub}/Microsoft.Network/virtualNetworks/v1`,
+        name: 'v1',
+        type: 'Microsoft.Network/virtualNetworks',
+        location: 'westeurope',
+        properties: {
+          addressSpace: { addressPrefixes: ['10.9.0.0/16'] },
+          subnets: [{ name: 's', properties: { addressPrefix: '10.9.0.0/24' } }],
+        },
+      },
+      {
+        id: `${sub}/Microsoft.Network/applicationGateways/agw1`,
+        name: 'agw1',
+        type: 'Microsoft.Network/applicationGateways',
+        location: 'westeurope',
+        properties: {
+          frontendIPConfigurations: [{ properties: { privateIPAddress: '10.9.0.10' } }],
+          backendAddressPools: [{ properties: { backendAddresses: [{ ipAddress: '10.9.0.20' }] } }],
+        },
+      },
+      {
+        id: `${sub}/Microsoft.Network/networkInterfaces/pe-nic`,
+        name: 'pe-nic',
+        type: 'Microsoft.Network/networkInterfaces',
+        location: 'westeurope',
+        properties: {
+          macAddress: '00-0D-3A-00-00-09',
+          privateEndpoint: { id: `${sub}/Microsoft.Network/privateEndpoints/pe-sql` },
+          ipConfigurations: [
+            {
+              properties: {
+                privateIPAddress: '10.9.0.30',
+                subnet: { id: `${sub}/Microsoft.Network/virtualNetworks/v1/subnets/s` },
+              },
+            },
+          ],
+        },
+      },
+    ]),
+  );
+  put(
+    join(dir, 'PT1H.json'),
+    v4Blob([
+      {
+        mac: '000D3A000001',
+        tuples: [
+          '1663146003599,10.9.0.5,10.9.0.10,40000,443,6,O,B,NX,0,0,0,0',
+          '1663146003599,10.9.0.10,10.9.0.20,40001,8080,6,O,B,NX,0,0,0,0',
+          '1663146003599,10.9.0.5,10.9.0.30,40002,1433,6,O,B,NX,0,0,0,0',
+        ],
+      },
+    ]),
+  );
+  const store = await memoryStore();
+  await ingestPaths(store, [dir]);
+  await buildAnalytics(store);
+  const rows = await store.rows(
+    `SELECT DestPort, FlowType, SrcApplicationGateway, DestApplicationGateway, PrivateEndpointResourceId
+     FROM NTANetAnalytics ORDER BY DestPort`,
+  );
+  assert.deepEqual(rows, [
+    {
+      DestPort: 443,
+      FlowType: 'IntraVNet',
+      SrcApplicationGateway: null,
+      DestApplicationGateway: 's1/rg1/agw1',
+      PrivateEndpointResourceId: null,
+    },
+    {
+      DestPort: 1433,
+      FlowType: 'IntraVNet',
+      SrcApplicationGateway: null,
+      DestApplicationGateway: null,
+      PrivateEndpointResourceId: 's1/rg1/pe-sql',
+    },
+    {
+      DestPort: 8080,
+      FlowType: 'IntraVNet',
+      SrcApplicationGateway: 's1/rg1/agw1',
+      DestApplicationGateway: 's1/rg1/agw1',
+      PrivateEndpointResourceId: null,
+    },
+  ]);
 });

@@ -25,7 +25,8 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
     nic AS (SELECT Ip, any_value(MacAddress) AS MacAddress, any_value(Nic) AS Nic, any_value(Vm) AS Vm,
               any_value(Subnet) AS Subnet, any_value(VnetId) AS VnetId, any_value(Subscription) AS Subscription,
               any_value(Region) AS Region, any_value(LoadBalancer) AS LoadBalancer,
-              any_value(ApplicationGateway) AS ApplicationGateway FROM ${IP_LOOKUP} GROUP BY Ip),
+              any_value(ApplicationGateway) AS ApplicationGateway, any_value(PrivateEndpoint) AS PrivateEndpoint
+              FROM ${IP_LOOKUP} GROUP BY Ip),
     rng AS (
       SELECT a.Ip,
         arg_min(r.Name, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind = 'subnet') AS RangeSubnet,
@@ -52,7 +53,7 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
     SELECT a.Ip, a.IpNum,
       nic.MacAddress, nic.Nic, nic.Vm, coalesce(nic.Subnet, rng.RangeSubnet) AS Subnet,
       coalesce(nic.VnetId, rng.RangeVnet) AS VnetId, coalesce(nic.Subscription, rng.RangeSubscription) AS Subscription,
-      coalesce(nic.Region, rng.RangeRegion) AS Region, nic.LoadBalancer, nic.ApplicationGateway,
+      coalesce(nic.Region, rng.RangeRegion) AS Region, nic.LoadBalancer, nic.ApplicationGateway, nic.PrivateEndpoint,
       rng.SiteKind, rng.SiteConnectionType, rng.SiteConnectionName, rng.LocalNetworkGateway, rng.ExpressRouteCircuit,
       tag.Tag, tag.TagRegion, tag.TagService, threat.ThreatType, threat.ThreatDescription,
       coalesce(a.IpNum IS NOT NULL AND ${sqlIsPrivate('a.IpNum')}, a.Ip ILIKE 'fd%' OR a.Ip ILIKE 'fc%') AS Private,

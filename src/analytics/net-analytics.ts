@@ -127,6 +127,7 @@ export async function buildNetAnalytics(
         coalesce(s.SiteConnectionName, d.SiteConnectionName) AS ConnectionName,
         CASE WHEN s.Class = 'vnet' AND d.Class = 'vnet' AND s.VnetId <> d.VnetId
           THEN regexp_extract(s.VnetId, '([^/]+)$', 1) || ' ' || regexp_extract(d.VnetId, '([^/]+)$', 1) END AS ConnectingVnets,
+        ${shortId('coalesce(d.PrivateEndpoint, s.PrivateEndpoint)')} AS PrivateEndpointResourceId,
         ${shortId('g.TargetResourceId')} AS TargetResourceId,
         CASE WHEN g.TargetResourceId ILIKE '%/subnets/%' THEN 'Subnet' WHEN g.TargetResourceId ILIKE '%/virtualnetworks/%' THEN 'VirtualNetwork'
           WHEN g.TargetResourceId ILIKE '%/networkinterfaces/%' THEN 'NetworkInterface'

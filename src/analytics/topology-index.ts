@@ -124,7 +124,29 @@ export async function buildTopologyIndex(store: Store): Promise<{ ips: number; r
         Subscription: nic.subscriptionId,
         Region: nic.location,
         IpForwarding: nic.properties.enableIPForwarding === true,
+        PrivateEndpoint: idOf(nic.properties.privateEndpoint),
       });
+    }
+  }
+
+  // Application gateways: frontend private addresses and backend members carry the gateway's name.
+  const agwOf = new Map<string, string>();
+  for (const agw of byType('microsoft.network/applicationgateways')) {
+    const name = `${agw.subscriptionId}/${agw.resourceGroup}/${agw.name}`;
+    for (const f of Array.isArray(agw.properties.frontendIPConfigurations)
+      ? agw.properties.frontendIPConfigurations
+      : []) {
+      const ip = text(fields(fields(f).properties).privateIPAddress);
+      if (ip) agwOf.set(ip, name);
+    }
+    for (const p of Array.isArray(agw.properties.backendAddressPools)
+      ? agw.properties.backendAddressPools
+      : []) {
+      const members = fields(fields(p).properties).backendAddresses;
+      for (const m of Array.isArray(members) ? members : []) {
+        const ip = text(fields(m).ipAddress);
+        if (ip) agwOf.set(ip, name);
+      }
     }
   }
 
@@ -149,9 +171,13 @@ export async function buildTopologyIndex(store: Store): Promise<{ ips: number; r
   for (const row of ips) {
     const lb = lbOf.get(String(row.Ip));
     if (lb) row.LoadBalancer = lb;
+    const agw = agwOf.get(String(row.Ip));
+    if (agw) row.ApplicationGateway = agw;
   }
   for (const [ip, lb] of lbOf)
     if (!ips.some((r) => r.Ip === ip)) ips.push({ Ip: ip, IpNum: ipv4ToNumber(ip), LoadBalancer: lb });
+  for (const [ip, agw] of agwOf)
+    if (!ips.some((r) => r.Ip === ip)) ips.push({ Ip: ip, IpNum: ipv4ToNumber(ip), ApplicationGateway: agw });
 
   // App Service with VNet integration: its outbound addresses are VNet addresses of the site.
   for (const site of byType('microsoft.web/sites')) {

@@ -71,6 +71,11 @@ export const ntaNetAnalytics: TableDef = {
     col('ConnectionType', 'VARCHAR', 'VNetPeering, VpnGateway or ExpressRoute.'),
     col('ConnectionName', 'VARCHAR', 'The connection or gateway, as <subscription>/<resourceGroup>/<name>.'),
     col('ConnectingVnets', 'VARCHAR', 'The two VNets of a peering, space-separated.'),
+    col(
+      'PrivateEndpointResourceId',
+      'VARCHAR',
+      'The private endpoint one side is, as <subscriptionId>/<resourceGroup>/<name>.',
+    ),
     col('TargetResourceId', 'VARCHAR', 'The flow log target as <subscriptionId>/<resourceGroup>/<name>.'),
     col('TargetResourceType', 'VARCHAR', 'VirtualNetwork, Subnet, NetworkInterface or NetworkSecurityGroup.'),
     col('FlowLogResourceId', 'VARCHAR', 'The flow log resource.'),

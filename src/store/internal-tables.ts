@@ -35,7 +35,7 @@ export const internalTablesSql: readonly string[] = [
 
   `CREATE TABLE IF NOT EXISTS _lk_ips (Ip VARCHAR, IpNum UBIGINT, MacAddress VARCHAR, Nic VARCHAR, Vm VARCHAR,
     Subnet VARCHAR, VnetId VARCHAR, Subscription VARCHAR, Region VARCHAR, LoadBalancer VARCHAR,
-    ApplicationGateway VARCHAR, IpForwarding BOOLEAN, SourceUri VARCHAR)`,
+    ApplicationGateway VARCHAR, IpForwarding BOOLEAN, PrivateEndpoint VARCHAR, SourceUri VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS _lk_ranges (Kind VARCHAR, RangeStart UBIGINT, RangeEnd UBIGINT, Name VARCHAR,
     VnetId VARCHAR, Subscription VARCHAR, Region VARCHAR, ConnectionType VARCHAR, ConnectionName VARCHAR,
     LocalNetworkGateway VARCHAR, ExpressRouteCircuit VARCHAR, SourceUri VARCHAR)`,

@@ -35,7 +35,7 @@ export function flowsDdl(): string[] {
       PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT)`,
     `CREATE TABLE IF NOT EXISTS _ip_classes (Ip VARCHAR, IpNum UBIGINT, MacAddress VARCHAR, Nic VARCHAR, Vm VARCHAR,
       Subnet VARCHAR, VnetId VARCHAR, Subscription VARCHAR, Region VARCHAR, LoadBalancer VARCHAR,
-      ApplicationGateway VARCHAR, SiteKind VARCHAR, SiteConnectionType VARCHAR, SiteConnectionName VARCHAR,
+      ApplicationGateway VARCHAR, PrivateEndpoint VARCHAR, SiteKind VARCHAR, SiteConnectionType VARCHAR, SiteConnectionName VARCHAR,
       LocalNetworkGateway VARCHAR, ExpressRouteCircuit VARCHAR, Tag VARCHAR, TagRegion VARCHAR, TagService VARCHAR,
       ThreatType VARCHAR, ThreatDescription VARCHAR, Private BOOLEAN, Country VARCHAR, Owner VARCHAR, Class VARCHAR)`,
     `CREATE TABLE IF NOT EXISTS _ip_dns (Ip VARCHAR, DnsDomain VARCHAR)`,
