@@ -41,59 +41,67 @@ export async function buildAnalytics(
     const [r] = await store.rows(`SELECT value FROM _settings WHERE key = ${sqlString(key)}`);
     return r ? String(r.value) : null;
   };
-  const [ref] = await store.rows(`SELECT
-      (SELECT max(LoadedAt) FROM _topology)::VARCHAR || '|' || (SELECT max(LoadedAt) FROM _service_tags)::VARCHAR
-      || '|' || (SELECT count(*) || ':' || coalesce(max(ValidFrom)::VARCHAR, '') FROM ThreatIntelIndicators)
-      || '|' || (SELECT count(*) FROM DNSQueryLogs) || '|' || ${minutes} AS v,
-      (SELECT coalesce(max(IngestBatch), 0) FROM FlowTuples) AS batch`);
-  const reference = String(ref.v ?? '');
+  // What the rows depend on besides the tuples; any change means every interval is rebuilt.
+  const [state] = await store.rows(`SELECT concat_ws('|',
+      coalesce((SELECT count(*) || ':' || max(LoadedAt) FROM _topology), ''),
+      coalesce((SELECT count(*) || ':' || max(LoadedAt) FROM _service_tags), ''),
+      coalesce((SELECT count(*) || ':' || max(ValidFrom) || ':' || max(ValidUntil) FROM ThreatIntelIndicators), ''),
+      (SELECT count(*) FROM DNSQueryLogs),
+      coalesce((SELECT string_agg(value || '@' || updated_at, ',') FROM _settings WHERE key LIKE 'geo.%'), ''),
+      ${minutes}) AS reference,
+      (SELECT coalesce(max(IngestBatch), 0) FROM ${FLOW_TUPLE_ROWS}) AS batch`);
+  const reference = String(state.reference ?? '');
   const lastBatch = Number((await setting('analytics.batch')) ?? -1);
   const full = options.full === true || (await setting('analytics.reference')) !== reference || lastBatch < 0;
   const [win] = await store.rows(
-    `SELECT min(TimeGenerated)::VARCHAR AS lo, max(TimeGenerated)::VARCHAR AS hi FROM FlowTuples
+    `SELECT min(TimeGenerated)::VARCHAR AS lo, max(TimeGenerated)::VARCHAR AS hi FROM ${FLOW_TUPLE_ROWS}
      ${full ? '' : `WHERE IngestBatch > ${lastBatch}`}`,
   );
-  await buildTopologyIndex(store);
-  await buildTopologyDetails(store);
-  let rows = 0;
-  let flows = 0;
-  let addresses = 0;
-  let from: string | null = null;
-  let to: string | null = null;
-  if (win.lo !== null) {
-    // Whole intervals: from the start of the first to the end of the last one touched.
-    const [b] = await store.rows(
-      `SELECT time_bucket(INTERVAL '${minutes} minutes', TIMESTAMP '${String(win.lo)}')::VARCHAR AS f,
-         (time_bucket(INTERVAL '${minutes} minutes', TIMESTAMP '${String(win.hi)}') + INTERVAL '${minutes} minutes')::VARCHAR AS t`,
-    );
-    from = String(b.f);
-    to = String(b.t);
-    // Addresses straight from the tuple rows: the FlowTuples view would join its dimensions for nothing.
-    await classifyAddresses(
-      store,
-      `SELECT DISTINCT SrcIp AS Ip FROM ${FLOW_TUPLE_ROWS} UNION SELECT DISTINCT DestIp FROM ${FLOW_TUPLE_ROWS}`,
-    );
-    [{ n: addresses }] = (await store.rows('SELECT count(*)::INTEGER AS n FROM _ip_classes')) as {
-      n: number;
-    }[];
-    if (full) {
-      await store.run('DELETE FROM NTANetAnalytics');
-      await store.run('DELETE FROM NTAIpDetails');
+  // As in ingest: row order carries no meaning, and both threads may write.
+  await store.run('SET preserve_insertion_order = false');
+  try {
+    await buildTopologyIndex(store);
+    await buildTopologyDetails(store);
+    let rows = 0;
+    let flows = 0;
+    let addresses = 0;
+    let from: string | null = null;
+    let to: string | null = null;
+    if (win.lo !== null) {
+      // Whole intervals: from the start of the first to the end of the last one touched.
+      const [b] = await store.rows(
+        `SELECT time_bucket(INTERVAL '${minutes} minutes', TIMESTAMP '${String(win.lo)}')::VARCHAR AS f,
+           (time_bucket(INTERVAL '${minutes} minutes', TIMESTAMP '${String(win.hi)}') + INTERVAL '${minutes} minutes')::VARCHAR AS t`,
+      );
+      from = String(b.f);
+      to = String(b.t);
+      // Addresses straight from the tuple rows: the FlowTuples view would join its dimensions for nothing.
+      await classifyAddresses(
+        store,
+        `SELECT DISTINCT SrcIp AS Ip FROM ${FLOW_TUPLE_ROWS} UNION SELECT DISTINCT DestIp FROM ${FLOW_TUPLE_ROWS}`,
+      );
+      addresses = Number((await store.rows('SELECT count(*) AS n FROM _ip_classes'))[0].n);
+      if (full) {
+        await store.run('DELETE FROM NTANetAnalytics');
+        await store.run('DELETE FROM NTAIpDetails');
+      }
+      rows = await buildNetAnalytics(store, from, to, minutes);
+      flows = await buildFlows(store, full ? null : lastBatch);
     }
-    rows = await buildNetAnalytics(store, from, to, minutes);
-    flows = await buildFlows(store, full ? null : lastBatch);
+    await store.run(
+      `INSERT OR REPLACE INTO _settings VALUES ('analytics.batch', ${sqlString(String(state.batch))}, now()::TIMESTAMP),
+         ('analytics.reference', ${sqlString(reference)}, now()::TIMESTAMP)`,
+    );
+    return {
+      rebuiltFrom: from,
+      rebuiltTo: to,
+      full,
+      netAnalyticsRows: rows,
+      flows,
+      addresses,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await store.run('RESET preserve_insertion_order').catch(() => undefined);
   }
-  await store.run(
-    `INSERT OR REPLACE INTO _settings VALUES ('analytics.batch', ${sqlString(String(ref.batch))}, now()::TIMESTAMP),
-       ('analytics.reference', ${sqlString(reference)}, now()::TIMESTAMP)`,
-  );
-  return {
-    rebuiltFrom: from,
-    rebuiltTo: to,
-    full,
-    netAnalyticsRows: rows,
-    flows,
-    addresses: Number(addresses),
-    seconds: (performance.now() - started) / 1000,
-  };
 }

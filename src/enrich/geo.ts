@@ -34,9 +34,13 @@ export async function loadGeoDatabase(store: Store, uri: string, path: string | 
   }
   const type = reader.metadata.databaseType;
   const role = /asn|isp|organization/i.test(type) ? 'owner' : 'country';
-  await store.run(
-    `INSERT OR REPLACE INTO _settings VALUES (${sqlString(`geo.${role}`)}, ${sqlString(path)}, now()::TIMESTAMP)`,
-  );
+  await store.transaction(async () => {
+    await store.run(
+      `INSERT OR REPLACE INTO _settings VALUES (${sqlString(`geo.${role}`)}, ${sqlString(path)}, now()::TIMESTAMP)`,
+    );
+    // What the previous database said about each address no longer holds.
+    await store.run('DELETE FROM _ip_geo');
+  });
   return 1;
 }
 
