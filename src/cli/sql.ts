@@ -11,7 +11,8 @@ export const sqlCommand: Command = {
 Runs DuckDB SQL over the vnetflow database and prints the result. This is a local tool for
 power users and scripts; it is never exposed over a network.
 
-Tables: FlowTuples (one row per flow tuple), IngestErrors (rejected input, with where and why).
+Tables: FlowTuples (one row per flow tuple), IngestErrors (rejected input, with where and why),
+NTANetAnalytics, NTAIpDetails, NTATopologyDetails, Flows, DNSQueryLogs, ThreatIntelIndicators.
 
 Options:
   --db FILE        database file (default: $VNETFLOW_DB or ./vnetflow.duckdb)
