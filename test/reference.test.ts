@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildAnalytics } from '../src/analytics/build.js';
+import { defaultCountryDb } from '../src/enrich/geo.js';
 import { CLI, count, ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
 
 const vnet = (name: string, prefix: string): unknown => ({
@@ -249,4 +250,27 @@ test('application gateways and private endpoints from the topology name the flow
       PrivateEndpointResourceId: null,
     },
   ]);
+});
+
+test('a MaxMind database is recognised by content; if it later goes missing, the build falls back to the bundled one', async () => {
+  const dir = tempDir();
+  const mmdb = join(dir, 'countries.mmdb');
+  copyFileSync(defaultCountryDb(), mmdb);
+  put(
+    join(dir, 'PT1H.json'),
+    v4Blob([{ tuples: ['1663146003599,10.0.0.6,140.82.121.4,23956,443,6,O,B,NX,0,0,0,0'] }]),
+  );
+  const store = await memoryStore();
+  const s = await ingestPaths(store, [dir]);
+  const geo = s.sources.find((x) => x.uri.endsWith('countries.mmdb'));
+  assert.equal(geo?.status, 'loaded');
+  assert.equal(geo?.format, 'geo-db');
+  assert.equal(
+    await count(store, `SELECT count(*) FROM _settings WHERE key = 'geo.country' AND value = '${mmdb}'`),
+    1,
+  );
+  rmSync(mmdb);
+  await buildAnalytics(store);
+  const [row] = await store.rows(`SELECT Location FROM NTAIpDetails WHERE Ip = '140.82.121.4'`);
+  assert.equal(row.Location, 'US');
 });

@@ -58,8 +58,24 @@ export async function geoLookup(store: Store): Promise<(ip: string) => GeoFacts>
       String(r.value),
     ]),
   );
-  const country = await maxmind.open(settings.get('geo.country') ?? defaultCountryDb());
-  const owner = settings.has('geo.owner') ? await maxmind.open(settings.get('geo.owner') as string) : null;
+  // A configured database that has gone missing must not stop the build: say so and fall back.
+  const open = async (
+    path: string | undefined,
+    fallback: string | null,
+  ): Promise<Reader<Response> | null> => {
+    if (path) {
+      try {
+        return await maxmind.open(path);
+      } catch (err) {
+        console.error(
+          `vnetflow: cannot open MaxMind database ${path} (${(err as Error).message}); ${fallback ? 'using the bundled one' : 'owners come from the bundled ranges'}`,
+        );
+      }
+    }
+    return fallback ? maxmind.open(fallback) : null;
+  };
+  const country = (await open(settings.get('geo.country'), defaultCountryDb())) as Reader<Response>;
+  const owner = await open(settings.get('geo.owner'), null);
   return (ip) => {
     const c = country.get(ip) as Record<string, unknown> | null;
     const o = owner?.get(ip) as Record<string, unknown> | null | undefined;
