@@ -14,6 +14,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'bring the Traffic Analytics tables and Flows up to date',
     load: async () => (await import('./analytics.js')).analyticsCommand,
   },
+  query: {
+    summary: 'run a KQL query (a first subset of operators)',
+    load: async () => (await import('./query.js')).queryCommand,
+  },
   sql: {
     summary: 'run DuckDB SQL over the database',
     load: async () => (await import('./sql.js')).sqlCommand,

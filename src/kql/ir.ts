@@ -1,0 +1,64 @@
+/**
+ * vnetflow's query IR: what a KQL query means, independent of Kusto's syntax tree and of the SQL
+ * dialect it is compiled to. Nodes are immutable and tagged with `kind`; compilers switch on
+ * `kind` exhaustively (the `never` checks make a missing case a type error).
+ */
+
+/** Kusto's scalar types, as the analyzer names them. */
+export type KqlType =
+  'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime' | 'timespan' | 'dynamic' | 'decimal';
+
+export type BinaryOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or' | '+' | '-' | '*' | '/' | '%';
+
+export type Scalar =
+  | { readonly kind: 'column'; readonly name: string; readonly type: KqlType }
+  /** datetime values are ISO strings, timespans microseconds. */
+  | { readonly kind: 'literal'; readonly type: KqlType; readonly value: string | number | boolean | null }
+  | {
+      readonly kind: 'binary';
+      readonly op: BinaryOp;
+      readonly left: Scalar;
+      readonly right: Scalar;
+      readonly type: KqlType;
+    }
+  | { readonly kind: 'not'; readonly operand: Scalar; readonly type: 'bool' }
+  | { readonly kind: 'call'; readonly fn: string; readonly args: readonly Scalar[]; readonly type: KqlType };
+
+export interface NamedScalar {
+  readonly name: string;
+  readonly expr: Scalar;
+}
+
+export interface Aggregate {
+  readonly name: string;
+  readonly fn: string;
+  readonly args: readonly Scalar[];
+  readonly type: KqlType;
+}
+
+export interface SortKey {
+  readonly expr: Scalar;
+  readonly desc: boolean;
+  readonly nullsFirst: boolean;
+}
+
+export type Tabular =
+  | { readonly kind: 'table'; readonly name: string }
+  | { readonly kind: 'where'; readonly input: Tabular; readonly predicate: Scalar }
+  | { readonly kind: 'extend'; readonly input: Tabular; readonly columns: readonly NamedScalar[] }
+  | { readonly kind: 'project'; readonly input: Tabular; readonly columns: readonly NamedScalar[] }
+  | {
+      readonly kind: 'summarize';
+      readonly input: Tabular;
+      readonly aggregates: readonly Aggregate[];
+      readonly by: readonly NamedScalar[];
+    }
+  | { readonly kind: 'sort'; readonly input: Tabular; readonly keys: readonly SortKey[] }
+  | { readonly kind: 'take'; readonly input: Tabular; readonly count: number }
+  | { readonly kind: 'count'; readonly input: Tabular };
+
+/** A query: its tabular expression, output columns (as the analyzer names and types them). */
+export interface Query {
+  readonly body: Tabular;
+  readonly columns: readonly { readonly name: string; readonly type: KqlType }[];
+}

@@ -1,0 +1,269 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Kusto.Language's syntax nodes carry no ES types. */
+import type { Aggregate, BinaryOp, KqlType, NamedScalar, Query, Scalar, SortKey, Tabular } from './ir.js';
+import { kustoLanguage } from './kusto-language.js';
+
+/** A query construct the engine does not handle yet: named, with its position, never approximated. */
+export class UnsupportedError extends Error {
+  constructor(
+    readonly construct: string,
+    readonly start: number,
+  ) {
+    super(`${construct} is not supported yet`);
+    this.name = 'UnsupportedError';
+  }
+}
+
+let kindNames: Record<number, string> | null = null;
+/** The name of a syntax node's kind (Kusto's SyntaxKind enum, read backwards). */
+function kindOf(n: any): string {
+  if (!kindNames) {
+    kindNames = {};
+    for (const [k, v] of Object.entries(kustoLanguage().Syntax.SyntaxKind as Record<string, unknown>))
+      if (typeof v === 'number') kindNames[v] = k;
+  }
+  return kindNames[n.Kind] ?? String(n.Kind);
+}
+
+/** The elements of a Kusto separated list. */
+function items(list: any): any[] {
+  const out: any[] = [];
+  for (let i = 0; i < list.Count; i++) out.push(list.getItem(i).Element);
+  return out;
+}
+
+const TYPES: Readonly<Record<string, KqlType>> = {
+  string: 'string',
+  long: 'long',
+  int: 'int',
+  real: 'real',
+  bool: 'bool',
+  datetime: 'datetime',
+  timespan: 'timespan',
+  dynamic: 'dynamic',
+  decimal: 'decimal',
+};
+function typeOf(n: any): KqlType {
+  const name = String(n.ResultType?.Name ?? '');
+  const t = TYPES[name];
+  if (!t) throw new UnsupportedError(`values of type ${name || 'unknown'}`, n.TextStart);
+  return t;
+}
+
+const BINARY: Readonly<Record<string, BinaryOp>> = {
+  EqualExpression: '==',
+  NotEqualExpression: '!=',
+  LessThanExpression: '<',
+  LessThanOrEqualExpression: '<=',
+  GreaterThanExpression: '>',
+  GreaterThanOrEqualExpression: '>=',
+  AndExpression: 'and',
+  OrExpression: 'or',
+  AddExpression: '+',
+  SubtractExpression: '-',
+  MultiplyExpression: '*',
+  DivideExpression: '/',
+  ModuloExpression: '%',
+};
+
+const UNITS: Readonly<Record<string, number>> = {
+  d: 86_400_000_000,
+  day: 86_400_000_000,
+  days: 86_400_000_000,
+  h: 3_600_000_000,
+  hr: 3_600_000_000,
+  hrs: 3_600_000_000,
+  hour: 3_600_000_000,
+  hours: 3_600_000_000,
+  m: 60_000_000,
+  min: 60_000_000,
+  minute: 60_000_000,
+  minutes: 60_000_000,
+  s: 1_000_000,
+  sec: 1_000_000,
+  second: 1_000_000,
+  seconds: 1_000_000,
+  ms: 1000,
+  milli: 1000,
+  millis: 1000,
+  millisecond: 1000,
+  milliseconds: 1000,
+  microsecond: 1,
+  microseconds: 1,
+  tick: 0.1,
+  ticks: 0.1,
+};
+
+function literal(n: any): Scalar {
+  const type = typeOf(n);
+  const text = String(n.Token?.Text ?? '').trim();
+  switch (type) {
+    case 'string':
+      return { kind: 'literal', type, value: String(n.LiteralValue ?? '') };
+    case 'bool':
+      return { kind: 'literal', type, value: /^true$/i.test(text) };
+    case 'long':
+    case 'int':
+    case 'real':
+    case 'decimal': {
+      const inner = /^\w+\((.*)\)$/.exec(text)?.[1] ?? text;
+      const value = Number(inner);
+      if (!Number.isFinite(value)) throw new UnsupportedError(`the literal ${text}`, n.TextStart);
+      return { kind: 'literal', type, value };
+    }
+    case 'timespan': {
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(text);
+      if (!m || UNITS[m[2].toLowerCase()] === undefined)
+        throw new UnsupportedError(`the timespan literal ${text}`, n.TextStart);
+      return { kind: 'literal', type, value: Number(m[1]) * UNITS[m[2].toLowerCase()] };
+    }
+    case 'datetime': {
+      const inner = /^datetime\((.*)\)$/i.exec(text)?.[1]?.trim() ?? '';
+      const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(inner) ? inner : `${inner.replace(' ', 'T')}Z`);
+      if (!inner || Number.isNaN(d.getTime()))
+        throw new UnsupportedError(`the datetime literal ${text}`, n.TextStart);
+      return { kind: 'literal', type, value: d.toISOString() };
+    }
+    default:
+      throw new UnsupportedError(`${type} literals`, n.TextStart);
+  }
+}
+
+/** The scalar functions this engine compiles (the analyzer has already checked their arguments). */
+const FUNCTIONS = new Set([
+  'strlen',
+  'tostring',
+  'bin',
+  'ago',
+  'now',
+  'not',
+  'isempty',
+  'isnotempty',
+  'tolower',
+  'toupper',
+]);
+
+function scalar(n: any): Scalar {
+  const kind = kindOf(n);
+  if (kind === 'ParenthesizedExpression') return scalar(n.Expression);
+  if (kind === 'NameReference') return { kind: 'column', name: String(n.SimpleName), type: typeOf(n) };
+  if (kind.endsWith('LiteralExpression')) return literal(n);
+  const op = BINARY[kind];
+  if (op) return { kind: 'binary', op, left: scalar(n.Left), right: scalar(n.Right), type: typeOf(n) };
+  if (kind === 'FunctionCallExpression') {
+    const fn = String(n.Name.SimpleName).toLowerCase();
+    if (!FUNCTIONS.has(fn)) throw new UnsupportedError(`the function ${fn}()`, n.TextStart);
+    const args = items(n.ArgumentList.Expressions).map(scalar);
+    if (fn === 'not') return { kind: 'not', operand: args[0], type: 'bool' };
+    return { kind: 'call', fn, args, type: typeOf(n) };
+  }
+  throw new UnsupportedError(describe(kind), n.TextStart);
+}
+
+/** `name = expr` or a bare expression named as the analyzer names it. */
+function named(n: any, name: string): NamedScalar {
+  return kindOf(n) === 'SimpleNamedExpression'
+    ? { name, expr: scalar(n.Expression) }
+    : { name, expr: scalar(n) };
+}
+
+/** The output column names of a tabular node, as the analyzer computed them. */
+function columnNames(n: any): string[] {
+  const cols = n.ResultType?.Columns;
+  const out: string[] = [];
+  for (let i = 0; i < (cols?.Count ?? 0); i++) out.push(String(cols.getItem(i).Name));
+  return out;
+}
+
+function operator(input: Tabular, n: any): Tabular {
+  const kind = kindOf(n);
+  switch (kind) {
+    case 'FilterOperator':
+      return { kind: 'where', input, predicate: scalar(n.Condition) };
+    case 'TakeOperator':
+      return { kind: 'take', input, count: Number((scalar(n.Expression) as { value: number }).value) };
+    case 'CountOperator':
+      return { kind: 'count', input };
+    case 'ExtendOperator':
+    case 'ProjectOperator': {
+      const exprs = items(n.Expressions);
+      const out = columnNames(n);
+      // Extend appends its columns after the input's; project's output is exactly its list.
+      const names = kind === 'ExtendOperator' ? out.slice(out.length - exprs.length) : out;
+      const columns = exprs.map((e, i) => named(e, names[i]));
+      return kind === 'ExtendOperator'
+        ? { kind: 'extend', input, columns }
+        : { kind: 'project', input, columns };
+    }
+    case 'SummarizeOperator': {
+      const aggs = items(n.Aggregates);
+      const by = n.ByClause ? items(n.ByClause.Expressions) : [];
+      const names = columnNames(n); // the by columns first, then the aggregates
+      const byCols = by.map((e, i) => named(e, names[i]));
+      const aggregates: Aggregate[] = aggs.map((a, i) => {
+        const call = kindOf(a) === 'SimpleNamedExpression' ? a.Expression : a;
+        if (kindOf(call) !== 'FunctionCallExpression')
+          throw new UnsupportedError('a summarize expression that is not an aggregate call', a.TextStart);
+        const fn = String(call.Name.SimpleName).toLowerCase();
+        if (!['count', 'sum', 'min', 'max', 'avg', 'dcount'].includes(fn))
+          throw new UnsupportedError(`the aggregate ${fn}()`, call.TextStart);
+        return {
+          name: names[by.length + i],
+          fn,
+          args: items(call.ArgumentList.Expressions).map(scalar),
+          type: typeOf(call),
+        };
+      });
+      return { kind: 'summarize', input, aggregates, by: byCols };
+    }
+    case 'SortOperator': {
+      const keys: SortKey[] = items(n.Expressions).map((e) => {
+        const ordered = kindOf(e) === 'OrderedExpression';
+        const expr = scalar(ordered ? e.Expression : e);
+        const dir = ordered ? String(e.Ordering?.AscOrDescKeyword?.Text ?? '').toLowerCase() : '';
+        const desc = dir !== 'asc';
+        const nulls = ordered
+          ? String(e.Ordering?.NullsClause?.FirstOrLastKeyword?.Text ?? '').toLowerCase()
+          : '';
+        // Kusto's default: nulls last when descending, first when ascending.
+        return { expr, desc, nullsFirst: nulls ? nulls === 'first' : !desc };
+      });
+      return { kind: 'sort', input, keys };
+    }
+    default:
+      throw new UnsupportedError(describe(kind), n.TextStart);
+  }
+}
+
+function tabular(n: any): Tabular {
+  const kind = kindOf(n);
+  if (kind === 'PipeExpression') return operator(tabular(n.Expression), n.Operator);
+  if (kind === 'NameReference') return { kind: 'table', name: String(n.SimpleName) };
+  if (kind === 'ParenthesizedExpression') return tabular(n.Expression);
+  throw new UnsupportedError(describe(kind), n.TextStart);
+}
+
+/** "MakeSeriesOperator" -> "make-series"; "JoinOperator" -> "join"; others spelled out. */
+function describe(kind: string): string {
+  const op = /^(.*)Operator$/.exec(kind);
+  if (op) return op[1].replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+  return kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/** Lowers an analyzed query (one expression statement) into the IR. */
+export function lower(code: any): Query {
+  const statements = items(code.Syntax.Statements);
+  if (statements.length !== 1)
+    throw new UnsupportedError('let statements and queries of several statements', 0);
+  const st = statements[0];
+  if (kindOf(st) !== 'ExpressionStatement') throw new UnsupportedError(describe(kindOf(st)), st.TextStart);
+  const expr = st.Expression;
+  const body = tabular(expr);
+  const cols = expr.ResultType?.Columns;
+  const columns: { name: string; type: KqlType }[] = [];
+  for (let i = 0; i < (cols?.Count ?? 0); i++) {
+    const c = cols.getItem(i);
+    columns.push({ name: String(c.Name), type: TYPES[String(c.Type.Name)] ?? 'dynamic' });
+  }
+  return { body, columns };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */

@@ -1,0 +1,57 @@
+import type { Store, Table } from '../store/store.js';
+import { analyze, type KustoDiagnostic } from './kusto-language.js';
+import { lower, UnsupportedError } from './lower.js';
+import { DuckDBCompiler } from './sql/duckdb-compiler.js';
+
+/** A query Kusto's analyzer rejects, or that uses something not supported yet: where and why. */
+export class KqlError extends Error {
+  constructor(
+    readonly diagnostics: readonly KustoDiagnostic[],
+    readonly query: string,
+  ) {
+    super(diagnostics.map((d) => d.message).join('; '));
+    this.name = 'KqlError';
+  }
+}
+
+/** Typographic quotes pasted from blogs: Kusto reads them as names, so say what to do instead. */
+const TYPOGRAPHIC = /[\u2018\u2019\u201C\u201D]/;
+
+/** Compiles KQL to SQL for DuckDB (analyzer first: a query with errors never runs). */
+export function compileKql(query: string, now: Date): string {
+  const { code, diagnostics } = analyze(query);
+  const errors = diagnostics.filter((d) => d.severity === 'Error');
+  if (errors.length > 0) {
+    const quote = TYPOGRAPHIC.exec(query);
+    if (quote)
+      errors.unshift({
+        message: `typographic quote ${quote[0]} (from a blog or a word processor): replace it with ' or "`,
+        start: quote.index,
+        length: 1,
+        severity: 'Error',
+      });
+    throw new KqlError(errors, query);
+  }
+  try {
+    return new DuckDBCompiler(now).compile(lower(code));
+  } catch (err) {
+    if (err instanceof UnsupportedError)
+      throw new KqlError([{ message: err.message, start: err.start, length: 1, severity: 'Error' }], query);
+    throw err;
+  }
+}
+
+/** Runs KQL over the store; `now` pins now() and ago() for reproducible results. */
+export async function runKql(store: Store, query: string, now = new Date()): Promise<Table> {
+  return store.table(compileKql(query, now));
+}
+
+/** A diagnostic as Kusto shows it: line, column, and a caret under the spot. */
+export function formatDiagnostic(query: string, d: KustoDiagnostic): string {
+  const before = query.slice(0, d.start);
+  const line = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const column = d.start - lineStart + 1;
+  const text = query.slice(lineStart).split('\n')[0];
+  return `line ${line}, column ${column}: ${d.message}\n  ${text}\n  ${' '.repeat(column - 1)}^`;
+}

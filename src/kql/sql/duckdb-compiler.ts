@@ -1,0 +1,17 @@
+import { DefaultCompiler } from './default-compiler.js';
+
+/** DuckDB's spelling of the few things SQL dialects disagree on. */
+export class DuckDBCompiler extends DefaultCompiler {
+  protected timestamp(iso: string): string {
+    return `TIMESTAMP '${iso.replace('T', ' ').replace('Z', '')}'`;
+  }
+
+  protected interval(microseconds: number): string {
+    return `to_microseconds(${Math.round(microseconds)}::BIGINT)`;
+  }
+
+  /** Kusto bins datetimes from 0001-01-01, so every bin size lines up the way Kusto's does. */
+  protected binTime(value: string, size: string): string {
+    return `time_bucket(${size}, ${value}, TIMESTAMP '0001-01-01')`;
+  }
+}

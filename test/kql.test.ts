@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { runKql } from '../src/kql/run.js';
+import type { Store } from '../src/store/store.js';
+import { CLI, count, ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
+
+const NOW = new Date('2022-09-15T00:00:00Z');
+let store: Store;
+let dir: string;
+
+// Eight VNet tuples on two NICs in two hours, and two NSG v1 tuples (no encryption code: NULL).
+before(async () => {
+  dir = tempDir();
+  const t = (sec: number, src: string, port: number, bytes: number): string =>
+    `${1663146003 + sec}599,${src},192.0.2.180,${port},443,6,O,E,NX,1,${bytes},1,${bytes * 2}`;
+  put(
+    join(dir, 'PT1H.json'),
+    v4Blob([
+      {
+        mac: '112233445566',
+        tuples: [t(0, '10.0.0.6', 1, 100), t(10, '10.0.0.6', 2, 200), t(3600, '10.0.0.6', 3, 300)],
+      },
+      {
+        mac: '665544332211',
+        tuples: [
+          t(20, '10.0.0.7', 4, 400),
+          t(30, '10.0.0.7', 5, 500),
+          t(3700, '10.0.0.7', 6, 600),
+          t(3800, '10.0.0.8', 7, 700),
+          t(3900, '10.0.0.8', 8, 800),
+        ],
+      },
+    ]),
+  );
+  put(
+    join(dir, 'nsg.json'),
+    JSON.stringify({
+      records: [
+        {
+          time: '2022-09-14T09:00:00Z',
+          resourceId:
+            '/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG',
+          properties: {
+            Version: 1,
+            flows: [
+              {
+                rule: 'r',
+                flows: [
+                  {
+                    mac: 'AABBCCDDEEFF',
+                    flowTuples: [
+                      '1663146003,10.0.0.9,192.0.2.1,1,80,T,O,A',
+                      '1663146004,10.0.0.9,192.0.2.1,2,80,T,O,D',
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  );
+  store = await memoryStore();
+  await ingestPaths(store, [dir]);
+});
+
+const rows = async (q: string): Promise<unknown[][]> =>
+  (await runKql(store, q, NOW)).rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
+
+test('where, summarize by bin, sort and take give the same numbers as SQL over the same rows', async () => {
+  const kql = await rows(
+    `FlowTuples | where FlowEncryption == "NX" and BytesSrcToDest > 100
+     | summarize Bytes = sum(BytesSrcToDest), n = count() by SrcIp, bin(TimeGenerated, 1h) | sort by Bytes | take 3`,
+  );
+  const sql = (
+    await store.rows(`SELECT SrcIp, time_bucket(INTERVAL 1 hour, TimeGenerated) AS h, sum(BytesSrcToDest)::BIGINT AS b, count(*) AS n
+      FROM FlowTuples WHERE FlowEncryption = 'NX' AND BytesSrcToDest > 100 GROUP BY ALL ORDER BY b DESC LIMIT 3`)
+  ).map((r) => [r.SrcIp, String(r.h), Number(r.b), Number(r.n)]);
+  assert.deepEqual(
+    kql.map((r) => [r[0], String(r[1]), r[2], r[3]]),
+    sql,
+  );
+  assert.equal(kql.length, 3);
+  assert.deepEqual(kql[0].slice(0, 1).concat(kql[0].slice(2)), ['10.0.0.8', 1500, 2]);
+});
+
+test('the analyzer names output columns as Kusto does (count_, sum_X) and types them', async () => {
+  const t = await runKql(store, 'FlowTuples | summarize count(), sum(BytesSrcToDest) by L4Protocol', NOW);
+  assert.deepEqual(
+    t.columns.map((c) => c.name),
+    ['L4Protocol', 'count_', 'sum_BytesSrcToDest'],
+  );
+});
+
+test('strings are never null: != and isempty see a NULL string as empty', async () => {
+  // The two NSG tuples have no encryption code (NULL in FlowTuples, "" to KQL).
+  assert.equal((await rows('FlowTuples | where FlowEncryption != "NX" | count'))[0][0], 2);
+  assert.equal((await rows('FlowTuples | where isempty(FlowEncryption) | count'))[0][0], 2);
+  assert.equal(await count(store, `SELECT count(*) FROM FlowTuples WHERE FlowEncryption <> 'NX'`), 0);
+});
+
+test('long / long truncates toward zero; sort defaults to descending; ago() uses the pinned clock', async () => {
+  const r = await rows('FlowTuples | extend q = (0 - 7) / 2, p = 7 / 2 | project q, p | take 1');
+  assert.deepEqual(r, [[-3, 3]]);
+  const ports = await rows(
+    'FlowTuples | where FlowEncryption == "NX" | project SrcPort | sort by SrcPort | take 2',
+  );
+  assert.deepEqual(ports, [[8], [7]]);
+  // 2022-09-14 09:00 is within a day of the pinned now (2022-09-15 00:00), not of the real clock.
+  assert.equal((await rows('FlowTuples | where TimeGenerated > ago(1d) | count'))[0][0], 10);
+});
+
+test("unsupported constructs are refused by name with their position; analyzer errors keep Kusto's message", async () => {
+  const q = 'FlowTuples | make-series n=count() on TimeGenerated step 1h';
+  await assert.rejects(runKql(store, q, NOW), (err: Error & { diagnostics?: { start: number }[] }) => {
+    assert.match(err.message, /make-series is not supported yet/);
+    assert.equal(err.diagnostics?.[0].start, q.indexOf('make-series'));
+    return true;
+  });
+  await assert.rejects(runKql(store, 'FlowTuples | where SrcIpp == "x"', NOW), /SrcIpp/);
+  await assert.rejects(
+    runKql(store, 'FlowTuples | where SrcIp == \u201C10.0.0.6\u201D', NOW),
+    /typographic quote/,
+  );
+});
+
+test('vnetflow query: results, --explain, and errors with line, column and a caret', () => {
+  const db = join(dir, 'cli.duckdb');
+  const run = (...args: string[]): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  assert.equal(run('ingest', '--db', db, '--no-analytics', dir).status, 0);
+  const ok = run(
+    'query',
+    '--db',
+    db,
+    '--format',
+    'json',
+    '--now',
+    '2022-09-15T00:00:00Z',
+    'FlowTuples | count',
+  );
+  assert.equal(ok.status, 0, String(ok.stderr));
+  assert.deepEqual(JSON.parse(String(ok.stdout)), [{ Count: 10 }]);
+  const explain = run('query', '--explain', 'FlowTuples | take 1');
+  assert.match(String(explain.stdout), /LIMIT 1/);
+  const bad = run('query', '--db', db, 'FlowTuples\n| where SrcIpp == "x"');
+  assert.equal(bad.status, 1);
+  assert.match(String(bad.stderr), /line 2, column 9: .*SrcIpp[\s\S]*\| where SrcIpp == "x"\n\s+\^/);
+});
