@@ -150,3 +150,24 @@ test('vnetflow query: results, --explain, and errors with line, column and a car
   assert.equal(bad.status, 1);
   assert.match(String(bad.stderr), /line 2, column 9: .*SrcIpp[\s\S]*\| where SrcIpp == "x"\n\s+\^/);
 });
+
+test('scalar let, contains (case-insensitive), ipv4_is_in_range, iff, strcat, distinct and render', async () => {
+  const t = await runKql(
+    store,
+    `let prefix = "10.0.0.6/31"; let big = 300;
+     FlowTuples | where ipv4_is_in_range(SrcIp, prefix) and AclRule contains "INTERNET"
+     | extend Size = iff(BytesSrcToDest >= big, "big", "small"), Key = strcat(SrcIp, "-", L4Protocol)
+     | distinct Key, Size | sort by Size asc | render piechart`,
+    NOW,
+  );
+  assert.equal(t.render, 'piechart');
+  assert.deepEqual(t.rows.map((r) => r.join('|')).sort(), [
+    '10.0.0.6-T|big',
+    '10.0.0.6-T|small',
+    '10.0.0.7-T|big',
+    '10.0.0.7-T|small',
+  ]);
+  // 10.0.0.8 is outside 10.0.0.6/31; an invalid range gives null, so nothing matches.
+  assert.equal((await rows('FlowTuples | where ipv4_is_in_range(SrcIp, "10.0.0.8/31") | count'))[0][0], 2);
+  assert.equal((await rows('FlowTuples | where ipv4_is_in_range(SrcIp, "10.0.0.0/33") | count'))[0][0], 0);
+});

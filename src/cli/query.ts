@@ -7,16 +7,17 @@ import { render, type OutputFormat } from './render.js';
 
 export const queryCommand: Command = {
   name: 'query',
-  summary: 'run a KQL query (a first subset: where, extend, project, summarize, sort, take, count)',
+  summary: 'run a KQL query (a first subset of operators and functions)',
   help: `Usage: vnetflow query [--db FILE] [--format table|csv|json] [--now ISO] [--explain] (KQL | -f FILE)
 
 Runs a KQL query over the vnetflow tables (NTANetAnalytics, NTAIpDetails, NTATopologyDetails,
 Flows, FlowTuples, DNSQueryLogs, ThreatIntelIndicators, IngestErrors). Microsoft's own analyzer
 checks it first; errors show the line, column and a caret. This first version runs table
 references, where, extend, project, summarize (count, sum, min, max, avg; by columns and bin()),
-sort/order, take/limit and count, with ==, !=, <, >, and, or, not(), arithmetic, strlen, tolower,
-toupper, isempty, isnotempty, tostring, bin, ago and now. Anything else is refused by name with
-its position, never approximated.
+sort/order, take/limit, distinct, count and render (its chart type is shown beside the result),
+scalar let statements, with ==, !=, <, >, and, or, not(), contains, !contains, arithmetic, strlen,
+tolower, toupper, isempty, isnotempty, isnull, isnotnull, tostring, strcat, iff, bin, ago, now and
+ipv4_is_in_range. Anything else is refused by name with its position, never approximated.
 
 Options:
   --db FILE        database file (default: $VNETFLOW_DB or ./vnetflow.duckdb)
@@ -54,8 +55,9 @@ Examples:
         `query: --now must be an ISO time such as 2026-11-23T14:00:00Z, got ${JSON.stringify(values.now)}`,
       );
     let sql: string;
+    let chart: string | null;
     try {
-      sql = compileKql(query, now);
+      ({ sql, render: chart } = compileKql(query, now));
     } catch (err) {
       if (!(err instanceof KqlError)) throw err;
       for (const d of err.diagnostics) console.error(formatDiagnostic(query, d));
@@ -67,7 +69,13 @@ Examples:
     }
     const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined) });
     try {
-      console.log(render(await store.table(sql), format as OutputFormat));
+      const table = await store.table(sql);
+      if (format === 'json' && chart)
+        console.log(JSON.stringify({ render: chart, rows: JSON.parse(render(table, 'json')) }, null, 2));
+      else {
+        console.log(render(table, format as OutputFormat));
+        if (chart && format === 'table') console.log(`(render ${chart})`);
+      }
       return 0;
     } finally {
       store.close();

@@ -8,7 +8,22 @@
 export type KqlType =
   'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime' | 'timespan' | 'dynamic' | 'decimal';
 
-export type BinaryOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or' | '+' | '-' | '*' | '/' | '%';
+export type BinaryOp =
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'and'
+  | 'or'
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '%'
+  | 'contains'
+  | '!contains';
 
 export type Scalar =
   | { readonly kind: 'column'; readonly name: string; readonly type: KqlType }
@@ -55,10 +70,13 @@ export type Tabular =
     }
   | { readonly kind: 'sort'; readonly input: Tabular; readonly keys: readonly SortKey[] }
   | { readonly kind: 'take'; readonly input: Tabular; readonly count: number }
+  | { readonly kind: 'distinct'; readonly input: Tabular; readonly columns: readonly NamedScalar[] }
   | { readonly kind: 'count'; readonly input: Tabular };
 
 /** A query: its tabular expression, output columns (as the analyzer names and types them). */
 export interface Query {
   readonly body: Tabular;
   readonly columns: readonly { readonly name: string; readonly type: KqlType }[];
+  /** `render` does not change the result: its chart type is returned beside it. */
+  readonly render: string | null;
 }

@@ -63,6 +63,8 @@ const BINARY: Readonly<Record<string, BinaryOp>> = {
   MultiplyExpression: '*',
   DivideExpression: '/',
   ModuloExpression: '%',
+  ContainsExpression: 'contains',
+  NotContainsExpression: '!contains',
 };
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -140,12 +142,26 @@ const FUNCTIONS = new Set([
   'isnotempty',
   'tolower',
   'toupper',
+  'isnull',
+  'isnotnull',
+  'strcat',
+  'iff',
+  'iif',
+  'ipv4_is_in_range',
 ]);
+
+/** The scalar `let` bindings in scope, by name: a reference to one is replaced by its value. */
+let bindings = new Map<string, any>();
 
 function scalar(n: any): Scalar {
   const kind = kindOf(n);
   if (kind === 'ParenthesizedExpression') return scalar(n.Expression);
-  if (kind === 'NameReference') return { kind: 'column', name: String(n.SimpleName), type: typeOf(n) };
+  if (kind === 'NameReference') {
+    const bound = bindings.get(String(n.SimpleName));
+    const isVariable = String(n.ReferencedSymbol?.constructor?.$$name ?? '').endsWith('VariableSymbol');
+    if (bound && isVariable) return scalar(bound);
+    return { kind: 'column', name: String(n.SimpleName), type: typeOf(n) };
+  }
   if (kind.endsWith('LiteralExpression')) return literal(n);
   const op = BINARY[kind];
   if (op) return { kind: 'binary', op, left: scalar(n.Left), right: scalar(n.Right), type: typeOf(n) };
@@ -183,6 +199,13 @@ function operator(input: Tabular, n: any): Tabular {
       return { kind: 'take', input, count: Number((scalar(n.Expression) as { value: number }).value) };
     case 'CountOperator':
       return { kind: 'count', input };
+    case 'DistinctOperator': {
+      const exprs = items(n.Expressions);
+      if (exprs.some((e) => kindOf(e) === 'StarExpression'))
+        throw new UnsupportedError('distinct *', n.TextStart);
+      const names = columnNames(n);
+      return { kind: 'distinct', input, columns: exprs.map((e, i) => named(e, names[i])) };
+    }
     case 'ExtendOperator':
     case 'ProjectOperator': {
       const exprs = items(n.Expressions);
@@ -236,6 +259,7 @@ function operator(input: Tabular, n: any): Tabular {
 
 function tabular(n: any): Tabular {
   const kind = kindOf(n);
+  if (kind === 'PipeExpression' && kindOf(n.Operator) === 'RenderOperator') return tabular(n.Expression);
   if (kind === 'PipeExpression') return operator(tabular(n.Expression), n.Operator);
   if (kind === 'NameReference') return { kind: 'table', name: String(n.SimpleName) };
   if (kind === 'ParenthesizedExpression') return tabular(n.Expression);
@@ -249,12 +273,28 @@ function describe(kind: string): string {
   return kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
-/** Lowers an analyzed query (one expression statement) into the IR. */
+/** The chart type of a trailing `| render`, if any. */
+function renderOf(n: any): string | null {
+  if (kindOf(n) === 'PipeExpression' && kindOf(n.Operator) === 'RenderOperator')
+    return String(n.Operator.ChartType?.Text ?? '');
+  return null;
+}
+
+/**
+ * Lowers an analyzed query into the IR: scalar `let` statements, then one tabular expression.
+ * `let` of tables, functions and lambdas is refused for now.
+ */
 export function lower(code: any): Query {
   const statements = items(code.Syntax.Statements);
-  if (statements.length !== 1)
-    throw new UnsupportedError('let statements and queries of several statements', 0);
-  const st = statements[0];
+  bindings = new Map();
+  for (const st of statements.slice(0, -1)) {
+    if (kindOf(st) !== 'LetStatement') throw new UnsupportedError(describe(kindOf(st)), st.TextStart);
+    const t = String(st.Expression?.ResultType?.Name ?? '');
+    if (!TYPES[t] || st.Expression?.ResultType?.Columns)
+      throw new UnsupportedError('let of a table or a function', st.TextStart);
+    bindings.set(String(st.Name.SimpleName), st.Expression);
+  }
+  const st = statements[statements.length - 1];
   if (kindOf(st) !== 'ExpressionStatement') throw new UnsupportedError(describe(kindOf(st)), st.TextStart);
   const expr = st.Expression;
   const body = tabular(expr);
@@ -264,6 +304,6 @@ export function lower(code: any): Query {
     const c = cols.getItem(i);
     columns.push({ name: String(c.Name), type: TYPES[String(c.Type.Name)] ?? 'dynamic' });
   }
-  return { body, columns };
+  return { body, columns, render: renderOf(expr) };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

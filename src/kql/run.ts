@@ -18,7 +18,7 @@ export class KqlError extends Error {
 const TYPOGRAPHIC = /[\u2018\u2019\u201C\u201D]/;
 
 /** Compiles KQL to SQL for DuckDB (analyzer first: a query with errors never runs). */
-export function compileKql(query: string, now: Date): string {
+export function compileKql(query: string, now: Date): { sql: string; render: string | null } {
   const { code, diagnostics } = analyze(query);
   const errors = diagnostics.filter((d) => d.severity === 'Error');
   if (errors.length > 0) {
@@ -33,7 +33,8 @@ export function compileKql(query: string, now: Date): string {
     throw new KqlError(errors, query);
   }
   try {
-    return new DuckDBCompiler(now).compile(lower(code));
+    const q = lower(code);
+    return { sql: new DuckDBCompiler(now).compile(q), render: q.render };
   } catch (err) {
     if (err instanceof UnsupportedError)
       throw new KqlError([{ message: err.message, start: err.start, length: 1, severity: 'Error' }], query);
@@ -42,8 +43,13 @@ export function compileKql(query: string, now: Date): string {
 }
 
 /** Runs KQL over the store; `now` pins now() and ago() for reproducible results. */
-export async function runKql(store: Store, query: string, now = new Date()): Promise<Table> {
-  return store.table(compileKql(query, now));
+export async function runKql(
+  store: Store,
+  query: string,
+  now = new Date(),
+): Promise<Table & { render: string | null }> {
+  const { sql, render } = compileKql(query, now);
+  return { ...(await store.table(sql)), render };
 }
 
 /** A diagnostic as Kusto shows it: line, column, and a caret under the spot. */

@@ -1,6 +1,7 @@
 import type { KqlType, Query, Scalar, Tabular } from '../ir.js';
 import { UnsupportedError } from '../lower.js';
 import { publicColumns, tables } from '../../schema/tables.js';
+import { ipv4Range, sqlIpv4Number } from '../../enrich/ip.js';
 
 /** The SQL of a tabular node and the columns it yields, in order. */
 interface Compiled {
@@ -32,6 +33,16 @@ export abstract class DefaultCompiler {
   protected abstract timestamp(iso: string): string;
   protected abstract interval(microseconds: number): string;
   protected abstract binTime(value: string, size: string): string;
+
+  /** ipv4_is_in_range(ip, "a.b.c.d/n"): the prefix must be a constant (a literal or a scalar let). */
+  protected ipv4InRange(ip: Scalar, range: Scalar): string {
+    if (range.kind !== 'literal' || typeof range.value !== 'string')
+      throw new UnsupportedError('ipv4_is_in_range() with a range that is not a constant', 0);
+    const r = ipv4Range(range.value);
+    // Kusto returns null for an invalid range or address.
+    if (!r) return 'NULL';
+    return `(${sqlIpv4Number(this.scalar(ip))} BETWEEN ${r.start} AND ${r.end})`;
+  }
 
   protected tabular(t: Tabular): Compiled {
     switch (t.kind) {
@@ -95,6 +106,13 @@ export abstract class DefaultCompiler {
         return {
           sql: `SELECT * FROM (${input.sql}) LIMIT ${Math.max(0, Math.floor(t.count))}`,
           columns: input.columns,
+        };
+      }
+      case 'distinct': {
+        const input = this.tabular(t.input);
+        return {
+          sql: `SELECT DISTINCT ${t.columns.map((c) => `${this.scalar(c.expr)} AS ${this.ident(c.name)}`).join(', ')} FROM (${input.sql})`,
+          columns: t.columns.map((c) => c.name),
         };
       }
       case 'count': {
@@ -180,6 +198,11 @@ export abstract class DefaultCompiler {
         return `(${l} AND ${r})`;
       case 'or':
         return `(${l} OR ${r})`;
+      case 'contains':
+        // Kusto's contains is case-insensitive.
+        return `contains(lower(${l}), lower(${r}))`;
+      case '!contains':
+        return `(NOT contains(lower(${l}), lower(${r})))`;
       case '/':
         // long / long truncates toward zero; a remainder-free numerator divides exactly.
         if (integral(s.left) && integral(s.right))
@@ -203,6 +226,18 @@ export abstract class DefaultCompiler {
         return s.args[0].type === 'string' ? `(${a[0]} = '')` : `(${a[0]} IS NULL)`;
       case 'isnotempty':
         return s.args[0].type === 'string' ? `(${a[0]} <> '')` : `(${a[0]} IS NOT NULL)`;
+      case 'isnull':
+        // A string is never null in Kusto.
+        return s.args[0].type === 'string' ? 'false' : `(${a[0]} IS NULL)`;
+      case 'isnotnull':
+        return s.args[0].type === 'string' ? 'true' : `(${a[0]} IS NOT NULL)`;
+      case 'strcat':
+        return `concat(${a.join(', ')})`;
+      case 'iff':
+      case 'iif':
+        return `(CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END)`;
+      case 'ipv4_is_in_range':
+        return this.ipv4InRange(s.args[0], s.args[1]);
       case 'tostring': {
         const t = s.args[0].type;
         // Kusto spells these exactly as SQL's casts do; other types (datetime, real) differ.
