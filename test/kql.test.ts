@@ -171,3 +171,13 @@ test('scalar let, contains (case-insensitive), ipv4_is_in_range, iff, strcat, di
   assert.equal((await rows('FlowTuples | where ipv4_is_in_range(SrcIp, "10.0.0.8/31") | count'))[0][0], 4);
   assert.equal((await rows('FlowTuples | where ipv4_is_in_range(SrcIp, "10.0.0.0/33") | count'))[0][0], 0);
 });
+
+test('== is case-sensitive; 7-day bins start on Mondays, counted from 0001-01-01; sum of longs stays a long', async () => {
+  assert.equal((await rows('FlowTuples | where FlowDirection == "outbound" | count'))[0][0], 0);
+  assert.equal((await rows('FlowTuples | where FlowDirection == "Outbound" | count'))[0][0], 10);
+  // 2022-09-14 is a Wednesday: its 7-day bin starts on Monday 2022-09-12, as in Kusto.
+  const [[bin]] = await rows('FlowTuples | summarize count() by bin(TimeGenerated, 7d)');
+  assert.equal(String(bin), '2022-09-12 00:00:00');
+  const t = await runKql(store, 'FlowTuples | summarize s = sum(BytesSrcToDest)', NOW);
+  assert.equal(t.columns[0].type, 'BIGINT');
+});
