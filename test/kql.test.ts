@@ -181,3 +181,36 @@ test('== is case-sensitive; 7-day bins start on Mondays, counted from 0001-01-01
   const t = await runKql(store, 'FlowTuples | summarize s = sum(BytesSrcToDest)', NOW);
   assert.equal(t.columns[0].type, 'BIGINT');
 });
+
+test('join: leftouter pads, inner matches, leftsemi and leftanti filter; right-side clashes get a 1 suffix', async () => {
+  const left = 'FlowTuples | where SrcIp == "10.0.0.6" | project SrcIp, SrcPort';
+  const right =
+    '(FlowTuples | where SrcPort < 3 and FlowEncryption == "NX" | project SrcPort, DestPort, FlowState)';
+  const outer = await runKql(
+    store,
+    `${left} | join kind=leftouter ${right} on SrcPort | sort by SrcPort asc`,
+    NOW,
+  );
+  assert.deepEqual(
+    outer.columns.map((c) => c.name),
+    ['SrcIp', 'SrcPort', 'SrcPort1', 'DestPort', 'FlowState'],
+  );
+  assert.deepEqual(
+    outer.rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))),
+    [
+      ['10.0.0.6', 1, 1, 443, 'E'],
+      ['10.0.0.6', 2, 2, 443, 'E'],
+      // No match: numbers pad with null, strings with "" (strings are never null).
+      ['10.0.0.6', 3, null, null, ''],
+    ],
+  );
+  const n = async (kind: string): Promise<unknown> =>
+    (await rows(`${left} | join kind=${kind} ${right} on $left.SrcPort == $right.SrcPort | count`))[0][0];
+  assert.equal(await n('inner'), 2);
+  assert.equal(await n('leftsemi'), 2);
+  assert.equal(await n('leftanti'), 1);
+  await assert.rejects(
+    runKql(store, `${left} | join ${right} on SrcPort`, NOW),
+    /join kind=innerunique \(the default\) is not supported yet/,
+  );
+});

@@ -71,6 +71,16 @@ export type Tabular =
   | { readonly kind: 'sort'; readonly input: Tabular; readonly keys: readonly SortKey[] }
   | { readonly kind: 'take'; readonly input: Tabular; readonly count: number }
   | { readonly kind: 'distinct'; readonly input: Tabular; readonly columns: readonly NamedScalar[] }
+  | {
+      readonly kind: 'join';
+      readonly input: Tabular;
+      readonly right: Tabular;
+      readonly join: 'inner' | 'leftouter' | 'leftsemi' | 'leftanti';
+      /** Equality keys: a column of the left side, a column of the right side. */
+      readonly on: readonly { readonly left: string; readonly right: string; readonly type: KqlType }[];
+      /** Output names of the right side's columns, in order (clashes renamed as Kusto does). */
+      readonly rightNames: readonly string[];
+    }
   | { readonly kind: 'count'; readonly input: Tabular };
 
 /** A query: its tabular expression, output columns (as the analyzer names and types them). */

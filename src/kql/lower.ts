@@ -199,6 +199,8 @@ function operator(input: Tabular, n: any): Tabular {
       return { kind: 'take', input, count: Number((scalar(n.Expression) as { value: number }).value) };
     case 'CountOperator':
       return { kind: 'count', input };
+    case 'JoinOperator':
+      return join(input, n);
     case 'DistinctOperator': {
       const exprs = items(n.Expressions);
       if (exprs.some((e) => kindOf(e) === 'StarExpression'))
@@ -255,6 +257,54 @@ function operator(input: Tabular, n: any): Tabular {
     default:
       throw new UnsupportedError(describe(kind), n.TextStart);
   }
+}
+
+/** The join kinds compiled so far; innerunique (Kusto's default) needs its left-side dedup rule. */
+const JOIN_KINDS = new Set(['inner', 'leftouter', 'leftsemi', 'leftanti']);
+
+function join(input: Tabular, n: any): Tabular {
+  let kind = 'innerunique';
+  const params = n.Parameters;
+  for (let i = 0; i < (params?.Count ?? 0); i++) {
+    const p = params.getItem(i);
+    if (String(p.Name?.SimpleName).toLowerCase() === 'kind')
+      kind = String(p.Expression?.Token?.Text ?? '').toLowerCase();
+  }
+  if (!JOIN_KINDS.has(kind))
+    throw new UnsupportedError(
+      `join kind=${kind}${kind === 'innerunique' ? ' (the default)' : ''}`,
+      n.TextStart,
+    );
+  const on = items(n.ConditionClause?.Expressions ?? { Count: 0 }).map((e) => {
+    // `on X` (same name both sides) or `on $left.X == $right.Y`.
+    if (kindOf(e) === 'NameReference')
+      return { left: String(e.SimpleName), right: String(e.SimpleName), type: typeOf(e) };
+    if (
+      kindOf(e) !== 'EqualExpression' ||
+      kindOf(e.Left) !== 'PathExpression' ||
+      kindOf(e.Right) !== 'PathExpression'
+    )
+      throw new UnsupportedError('a join condition other than equal columns', e.TextStart);
+    const side = (p: any): string => String(p.Expression?.SimpleName ?? '');
+    const [l, r] = side(e.Left) === '$left' ? [e.Left, e.Right] : [e.Right, e.Left];
+    return {
+      left: String(l.Selector.SimpleName),
+      right: String(r.Selector.SimpleName),
+      type: typeOf(e.Left),
+    };
+  });
+  if (on.length === 0) throw new UnsupportedError('a join without keys', n.TextStart);
+  const right = tabular(n.Expression);
+  const leftCount = columnNames(n.Parent?.Expression ?? {}).length;
+  const all = columnNames(n);
+  return {
+    kind: 'join',
+    input,
+    right,
+    join: kind as 'inner' | 'leftouter' | 'leftsemi' | 'leftanti',
+    on,
+    rightNames: kind === 'leftsemi' || kind === 'leftanti' ? [] : all.slice(leftCount),
+  };
 }
 
 function tabular(n: any): Tabular {

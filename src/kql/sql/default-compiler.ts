@@ -19,7 +19,13 @@ export abstract class DefaultCompiler {
   constructor(protected readonly now: Date) {}
 
   compile(q: Query): string {
-    return this.tabular(q.body).sql;
+    // The result, too, never holds a null string: an outer join's padding reads as "".
+    const out = q.columns.map((c) =>
+      c.type === 'string'
+        ? `coalesce(${this.ident(c.name)}, '') AS ${this.ident(c.name)}`
+        : this.ident(c.name),
+    );
+    return `SELECT ${out.join(', ')} FROM (${this.tabular(q.body).sql})`;
   }
 
   protected ident(name: string): string {
@@ -113,6 +119,28 @@ export abstract class DefaultCompiler {
         return {
           sql: `SELECT DISTINCT ${t.columns.map((c) => `${this.scalar(c.expr)} AS ${this.ident(c.name)}`).join(', ')} FROM (${input.sql})`,
           columns: t.columns.map((c) => c.name),
+        };
+      }
+      case 'join': {
+        const left = this.tabular(t.input);
+        const right = this.tabular(t.right);
+        // Keys compare as Kusto compares them: strings never null.
+        const key = (side: string, name: string, type: KqlType): string =>
+          type === 'string' ? `coalesce(${side}.${this.ident(name)}, '')` : `${side}.${this.ident(name)}`;
+        const cond = t.on
+          .map((k) => `${key('l', k.left, k.type)} = ${key('r', k.right, k.type)}`)
+          .join(' AND ');
+        if (t.join === 'leftsemi' || t.join === 'leftanti')
+          return {
+            sql: `SELECT l.* FROM (${left.sql}) l WHERE ${t.join === 'leftanti' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM (${right.sql}) r WHERE ${cond})`,
+            columns: left.columns,
+          };
+        const rightCols = right.columns.map(
+          (c, i) => `r.${this.ident(c)} AS ${this.ident(t.rightNames[i] ?? c)}`,
+        );
+        return {
+          sql: `SELECT l.*, ${rightCols.join(', ')} FROM (${left.sql}) l ${t.join === 'leftouter' ? 'LEFT' : 'INNER'} JOIN (${right.sql}) r ON ${cond}`,
+          columns: [...left.columns, ...right.columns.map((c, i) => t.rightNames[i] ?? c)],
         };
       }
       case 'count': {
