@@ -14,10 +14,11 @@ Runs a KQL query over the vnetflow tables (NTANetAnalytics, NTAIpDetails, NTATop
 Flows, FlowTuples, DNSQueryLogs, ThreatIntelIndicators, IngestErrors). Microsoft's own analyzer
 checks it first; errors show the line, column and a caret. This first version runs table
 references, where, extend, project, summarize (count, sum, min, max, avg; by columns and bin()),
-sort/order, take/limit, distinct, count, join (inner, leftouter, leftsemi, leftanti) and render (its chart type is shown beside the result),
-scalar let statements, with ==, !=, <, >, and, or, not(), contains, !contains, arithmetic, strlen,
-tolower, toupper, isempty, isnotempty, isnull, isnotnull, tostring, strcat, iff, bin, ago, now and
-ipv4_is_in_range. Anything else is refused by name with its position, never approximated.
+sort/order, take/limit, distinct, count, join (inner, leftouter, leftsemi, leftanti) and render
+(its chart type is shown beside the result), after scalar let statements, with ==, !=, <, >, and,
+or, not(), contains, !contains, arithmetic, strlen, tolower, toupper, isempty, isnotempty, isnull,
+isnotnull, tostring, strcat, iff, bin, ago, now and ipv4_is_in_range. Anything else is refused by
+name with its position, never approximated. See docs/kql.md.
 
 Options:
   --db FILE        database file (default: $VNETFLOW_DB or ./vnetflow.duckdb)
