@@ -214,3 +214,24 @@ test('join: leftouter pads, inner matches, leftsemi and leftanti filter; right-s
     /join kind=innerunique \(the default\) is not supported yet/,
   );
 });
+
+test('extend replaces an existing column in place and names unnamed expressions as the analyzer does', async () => {
+  const t = await runKql(
+    store,
+    'FlowTuples | where SrcIp == "10.0.0.6" | project SrcIp, SrcPort | extend SrcPort = SrcPort + 1000, strlen(SrcIp) | sort by SrcPort asc',
+    NOW,
+  );
+  assert.deepEqual(
+    t.columns.map((c) => c.name),
+    // The analyzer's name for an unnamed expression is the authority (Kusto.Language: strlen_SrcIp).
+    ['SrcIp', 'SrcPort', 'strlen_SrcIp'],
+  );
+  assert.deepEqual(
+    t.rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))),
+    [
+      ['10.0.0.6', 1001, 8],
+      ['10.0.0.6', 1002, 8],
+      ['10.0.0.6', 1003, 8],
+    ],
+  );
+});

@@ -212,9 +212,19 @@ function operator(input: Tabular, n: any): Tabular {
     case 'ProjectOperator': {
       const exprs = items(n.Expressions);
       const out = columnNames(n);
-      // Extend appends its columns after the input's; project's output is exactly its list.
-      const names = kind === 'ExtendOperator' ? out.slice(out.length - exprs.length) : out;
-      const columns = exprs.map((e, i) => named(e, names[i]));
+      let columns: NamedScalar[];
+      if (kind === 'ProjectOperator') columns = exprs.map((e, i) => named(e, out[i]));
+      else {
+        // Extend: a named expression keeps its name (it may replace an input column in place); an
+        // unnamed one takes the next name the analyzer added after the input's columns.
+        const before = new Set(columnNames(n.Parent?.Expression ?? {}));
+        const added = out.filter((c) => !before.has(c));
+        columns = exprs.map((e) =>
+          kindOf(e) === 'SimpleNamedExpression'
+            ? named(e, String(e.Name.SimpleName))
+            : named(e, added.shift() ?? `Column${out.length}`),
+        );
+      }
       return kind === 'ExtendOperator'
         ? { kind: 'extend', input, columns }
         : { kind: 'project', input, columns };
