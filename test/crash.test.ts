@@ -19,7 +19,17 @@ async function digest(db: string): Promise<string> {
       `SELECT count(*) AS n, sum(tuples_stored) AS s, sum(duplicates_skipped) AS d FROM _vnetflow_checkpoints`,
     );
     const [e] = await store.rows(`SELECT count(*) AS n FROM IngestErrors`);
+    // The analytics built after the ingest (a kill may land in them too) must come out the same.
+    // Each row hashed whole (as a struct), summed so that order does not matter.
+    const [a] = await store.rows(
+      `SELECT count(*) AS n, sum(hash(r)::HUGEINT) AS h FROM (SELECT * EXCLUDE (TimeProcessed) FROM NTANetAnalytics) r`,
+    );
+    const [f] = await store.rows(
+      `SELECT count(*) AS n, sum(hash(r)::HUGEINT) AS h FROM (SELECT * FROM Flows) r`,
+    );
     return JSON.stringify({
+      analytics: [a.n, String(a.h)],
+      flows: [f.n, String(f.h)],
       tuples: t.n,
       hash: String(t.h),
       checkpoints: c.n,

@@ -86,7 +86,10 @@ export async function buildNetAnalytics(
   // A column of the side that is not in a VNet (the public one, for these columns).
   const outer = (c: string): string => `CASE WHEN s.Class = 'vnet' THEN d.${c} ELSE s.${c} END`;
   const columns = ntaNetAnalytics.columns.map((c) => ident(c.name)).join(', ');
-  // Tuple rows are grouped first and the names (NIC, rule, target) joined once per group row.
+  // Tuple rows are grouped first and the names (NIC, rule, target) joined once per group row. A
+  // group can mix encryption codes: the last in enum order (X, NX, then the NX_ failures) is shown,
+  // so a drop is never hidden behind an encrypted flow, and every rebuild picks the same one. The
+  // target and flow log come from any of the group's files: they are the same for one NIC.
   return store.transaction(async () => {
     await store.run(
       `DELETE FROM NTANetAnalytics WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}'`,
@@ -97,7 +100,7 @@ export async function buildNetAnalytics(
           FlowDirection::VARCHAR AS FlowDirection, CASE WHEN FlowState = 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
           GroupKey, any_value(SourceKey) AS SourceKey,
           min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
-          coalesce(any_value(FlowEncryption)::VARCHAR, any_value(_encryption_other)) AS FlowEncryption,
+          coalesce(max(FlowEncryption)::VARCHAR, max(_encryption_other)) AS FlowEncryption,
           count(DISTINCT SrcPort) AS Flows,
           count(*) FILTER (WHERE FlowState = 'B') AS Started,
           count(*) FILTER (WHERE FlowState = 'E') AS CompletedFlows,
@@ -145,24 +148,28 @@ export async function buildNetAnalytics(
   });
 }
 
-/** NTAIpDetails: every public address of the rebuilt intervals, once per interval. */
+/**
+ * NTAIpDetails: every public address of the rebuilt intervals, once per interval. Port is the port
+ * most used with the address (the lowest on a tie, so every rebuild agrees).
+ */
 async function buildIpDetails(store: Store, from: string, to: string): Promise<void> {
   const columns = ntaIpDetails.columns.map((c) => ident(c.name)).join(', ');
   await store.run(
     `DELETE FROM NTAIpDetails WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}'`,
   );
   await store.run(`INSERT INTO NTAIpDetails (${columns})
-    WITH seen AS (
+    WITH rows AS (
       SELECT FlowIntervalStartTime, FlowIntervalEndTime, SrcIp AS Ip, DestPort FROM NTANetAnalytics
         WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}' AND SrcPublicIps IS NOT NULL
       UNION ALL
       SELECT FlowIntervalStartTime, FlowIntervalEndTime, DestIp, DestPort FROM NTANetAnalytics
         WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}' AND DestPublicIps IS NOT NULL),
+    seen AS (SELECT *, count(*) OVER (PARTITION BY FlowIntervalStartTime, Ip, DestPort) AS Uses FROM rows),
     dns AS (SELECT * FROM _ip_dns)
     SELECT s.FlowIntervalEndTime AS TimeGenerated, s.Ip, c.Class AS FlowType,
       CASE WHEN c.Class = 'AzurePublic' THEN coalesce(c.TagRegion, 'Global') ELSE c.Country END AS Location,
       CASE WHEN c.Class = 'AzurePublic' THEN coalesce(c.TagService, c.Tag) ELSE c.Owner END AS PublicIpDetails,
-      c.ThreatType, c.ThreatDescription, dns.DnsDomain, NULL AS Url, mode(s.DestPort) AS Port,
+      c.ThreatType, c.ThreatDescription, dns.DnsDomain, NULL AS Url, arg_max(s.DestPort, s.Uses * 100000 - s.DestPort) AS Port,
       s.FlowIntervalStartTime, s.FlowIntervalEndTime
     FROM seen s JOIN ${IP_CLASSES} c ON c.Ip = s.Ip LEFT JOIN dns ON dns.Ip = s.Ip
     GROUP BY ALL`);
