@@ -8,6 +8,9 @@ import { IP_LOOKUP, RANGE_LOOKUP } from './topology-index.js';
 export const IP_CLASSES = '_ip_classes';
 
 /**
+ * An address two NICs share (overlapping address spaces in two VNets) takes the first NIC by name,
+ * so that every build agrees; telling them apart by the capturing NIC's VNet is still to do.
+ *
  * What every address seen in the window is (Class: the first that applies of vnet, S2S, P2S,
  * AzurePublic, UnknownPrivate, MaliciousFlow, ExternalPublic), once per distinct address (thousands, against
  * millions of tuples): its NIC, VM, subnet and VNet, an on-premises or point-to-site range, an
@@ -22,11 +25,11 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
   await store.run(`DELETE FROM ${IP_CLASSES}`);
   await store.run(`INSERT INTO ${IP_CLASSES} BY NAME
     WITH a AS (SELECT Ip, ${num} AS IpNum FROM (SELECT DISTINCT Ip FROM (${addresses}))),
-    nic AS (SELECT Ip, any_value(MacAddress) AS MacAddress, any_value(Nic) AS Nic, any_value(Vm) AS Vm,
-              any_value(Subnet) AS Subnet, any_value(VnetId) AS VnetId, any_value(Subscription) AS Subscription,
-              any_value(Region) AS Region, any_value(LoadBalancer) AS LoadBalancer,
-              any_value(ApplicationGateway) AS ApplicationGateway, any_value(PrivateEndpoint) AS PrivateEndpoint
-              FROM ${IP_LOOKUP} GROUP BY Ip),
+    nic AS (SELECT Ip, arg_min(MacAddress, k) AS MacAddress, arg_min(Nic, k) AS Nic, arg_min(Vm, k) AS Vm,
+              arg_min(Subnet, k) AS Subnet, arg_min(VnetId, k) AS VnetId, arg_min(Subscription, k) AS Subscription,
+              arg_min(Region, k) AS Region, arg_min(LoadBalancer, k) AS LoadBalancer,
+              arg_min(ApplicationGateway, k) AS ApplicationGateway, arg_min(PrivateEndpoint, k) AS PrivateEndpoint
+              FROM (SELECT *, coalesce(Nic, '') || '|' || coalesce(Vm, '') AS k FROM ${IP_LOOKUP}) GROUP BY Ip),
     rng AS (
       SELECT a.Ip,
         arg_min(r.Name, r.RangeEnd - r.RangeStart) FILTER (WHERE r.Kind = 'subnet') AS RangeSubnet,
@@ -71,7 +74,7 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
   // The name each address was last resolved from, for Flows and NTAIpDetails.
   await store.run('DELETE FROM _ip_dns');
   await store.run(`INSERT INTO _ip_dns
-    SELECT a.RData, arg_max(rtrim(q.QueryName, '.'), q.TimeGenerated)
+    SELECT a.RData, arg_max(rtrim(q.QueryName, '.'), q.TimeGenerated::VARCHAR || q.QueryName)
     FROM DNSQueryLogs q, unnest(from_json(q.Answer, '[{"RData":"VARCHAR","Type":"VARCHAR"}]')) AS u(a)
     WHERE a.Type IN ('A', 'AAAA') GROUP BY ALL`);
 }
@@ -105,7 +108,7 @@ async function cacheGeo(store: Store, addresses: string): Promise<void> {
   await replaceRows(store, '_ip_geo', `batch:${Date.now()}`, rows, { key: 'Ip' });
   // A range join: a few new addresses against the owner ranges, no sort of the ranges.
   await store.run(`UPDATE _ip_geo SET Owner = o.Owner FROM (
-      SELECT g.Ip, any_value(w.Owner) AS Owner
+      SELECT g.Ip, min(w.Owner) AS Owner
       FROM (SELECT Ip, ${sqlIpv4Number('Ip')} AS n FROM _ip_geo WHERE Owner IS NULL) g
       JOIN _ip_owners w ON g.n BETWEEN w.RangeStart AND w.RangeEnd GROUP BY g.Ip) o WHERE _ip_geo.Ip = o.Ip`);
 }

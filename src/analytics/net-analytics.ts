@@ -89,7 +89,7 @@ export async function buildNetAnalytics(
   // Tuple rows are grouped first and the names (NIC, rule, target) joined once per group row. A
   // group can mix encryption codes: the last in enum order (X, NX, then the NX_ failures) is shown,
   // so a drop is never hidden behind an encrypted flow, and every rebuild picks the same one. The
-  // target and flow log come from any of the group's files: they are the same for one NIC.
+  // target and flow log come from one of the group's files (the same for one NIC, in practice).
   return store.transaction(async () => {
     await store.run(
       `DELETE FROM NTANetAnalytics WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}'`,
@@ -98,7 +98,7 @@ export async function buildNetAnalytics(
       WITH agg AS (
         SELECT time_bucket(${interval}, TimeGenerated) AS IntervalStart, SrcIp, DestIp, DestPort, Protocol,
           FlowDirection::VARCHAR AS FlowDirection, CASE WHEN FlowState = 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
-          GroupKey, any_value(SourceKey) AS SourceKey,
+          GroupKey, min(SourceKey) AS SourceKey,
           min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
           coalesce(max(FlowEncryption)::VARCHAR, max(_encryption_other)) AS FlowEncryption,
           count(DISTINCT SrcPort) AS Flows,
@@ -141,7 +141,7 @@ export async function buildNetAnalytics(
         CASE WHEN ${outer('Class')} = 'AzurePublic' THEN coalesce(${outer('TagRegion')}, 'global') END AS AzureRegion,
         ${pub('Src')} AS SrcPublicIps, ${pub('Dest')} AS DestPublicIps
       FROM g LEFT JOIN ${IP_CLASSES} s ON s.Ip = g.SrcIp LEFT JOIN ${IP_CLASSES} d ON d.Ip = g.DestIp
-        LEFT JOIN (SELECT MacAddress, any_value(Ip) AS Ip, bool_or(IpForwarding) AS IpForwarding FROM ${IP_LOOKUP}
+        LEFT JOIN (SELECT MacAddress, min(Ip) AS Ip, bool_or(IpForwarding) AS IpForwarding FROM ${IP_LOOKUP}
                    WHERE MacAddress IS NOT NULL GROUP BY MacAddress) cap ON cap.MacAddress = g.MacAddress`);
     await buildIpDetails(store, from, to);
     return n;
