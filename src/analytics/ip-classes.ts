@@ -24,7 +24,9 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
   const num = sqlIpv4Number('Ip');
   await store.run(`DELETE FROM ${IP_CLASSES}`);
   await store.run(`INSERT INTO ${IP_CLASSES} BY NAME
-    WITH a AS (SELECT Ip, ${num} AS IpNum FROM (SELECT DISTINCT Ip FROM (${addresses}))),
+    WITH n AS (SELECT Ip, ${num} AS IpNum FROM (SELECT DISTINCT Ip FROM (${addresses}))),
+    a AS (SELECT *, coalesce(IpNum IS NOT NULL AND ${sqlIsPrivate('IpNum')}, Ip ILIKE 'fd%' OR Ip ILIKE 'fc%') AS Private
+          FROM n),
     nic AS (SELECT Ip, arg_min(MacAddress, k) AS MacAddress, arg_min(Nic, k) AS Nic, arg_min(Vm, k) AS Vm,
               arg_min(Subnet, k) AS Subnet, arg_min(VnetId, k) AS VnetId, arg_min(Subscription, k) AS Subscription,
               arg_min(Region, k) AS Region, arg_min(LoadBalancer, k) AS LoadBalancer,
@@ -59,14 +61,13 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
       coalesce(nic.Region, rng.RangeRegion) AS Region, nic.LoadBalancer, nic.ApplicationGateway, nic.PrivateEndpoint,
       rng.SiteKind, rng.SiteConnectionType, rng.SiteConnectionName, rng.LocalNetworkGateway, rng.ExpressRouteCircuit,
       tag.Tag, tag.TagRegion, tag.TagService, threat.ThreatType, threat.ThreatDescription,
-      coalesce(a.IpNum IS NOT NULL AND ${sqlIsPrivate('a.IpNum')}, a.Ip ILIKE 'fd%' OR a.Ip ILIKE 'fc%') AS Private,
+      a.Private,
       g.Country, g.Owner,
       CASE WHEN coalesce(nic.VnetId, rng.RangeVnet) IS NOT NULL THEN 'vnet'
         WHEN rng.SiteKind = 'onprem' THEN 'S2S'
         WHEN rng.SiteKind = 'p2s' THEN 'P2S'
         WHEN tag.Tag IS NOT NULL THEN 'AzurePublic'
-        WHEN coalesce(a.IpNum IS NOT NULL AND ${sqlIsPrivate('a.IpNum')}, a.Ip ILIKE 'fd%' OR a.Ip ILIKE 'fc%')
-          THEN 'UnknownPrivate'
+        WHEN a.Private THEN 'UnknownPrivate'
         WHEN threat.ThreatType IS NOT NULL THEN 'MaliciousFlow'
         ELSE 'ExternalPublic' END AS Class
     FROM a LEFT JOIN nic USING (Ip) LEFT JOIN rng USING (Ip) LEFT JOIN tag USING (Ip) LEFT JOIN threat USING (Ip)

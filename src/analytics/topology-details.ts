@@ -1,4 +1,5 @@
-import { fields, text } from '../enrich/parse-json.js';
+import { armName } from '../enrich/arm-id.js';
+import { fields, list, text } from '../enrich/parse-json.js';
 import { replaceRows } from '../enrich/replace-rows.js';
 import type { Store } from '../store/store.js';
 
@@ -20,8 +21,6 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   'microsoft.web/sites': 'AppService',
   'microsoft.network/networkwatchers/flowlogs': 'FlowLog',
 };
-
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /**
  * Rebuilds NTATopologyDetails from the loaded resources: a row per resource, plus a row per
@@ -70,8 +69,7 @@ export async function buildTopologyDetails(store: Store): Promise<number> {
         .map((c) => text(c.privateIPAddress))
         .filter(Boolean)
         .join(' ');
-      const vm = /\/resourcegroups\/([^/]+)\/.*\/([^/]+)$/i.exec(text(fields(p.virtualMachine).id) ?? '');
-      row.VirtualMachine = vm ? `${vm[1]}/${vm[2]}` : null;
+      row.VirtualMachine = armName(text(fields(p.virtualMachine).id));
     }
     if (type === 'microsoft.network/routetables') {
       for (const route of list(p.routes)) {

@@ -1,5 +1,6 @@
-import { fields, text } from '../enrich/parse-json.js';
-import { ipv4Range, ipv4ToNumber } from '../enrich/ip.js';
+import { armName, subnetName } from '../enrich/arm-id.js';
+import { fields, list, text } from '../enrich/parse-json.js';
+import { ipv4Range, ipv4ToNumber, isPrivateIpv4 } from '../enrich/ip.js';
 import { replaceRows } from '../enrich/replace-rows.js';
 import type { Store } from '../store/store.js';
 
@@ -27,19 +28,8 @@ export const RANGE_LOOKUP = '_lk_ranges';
 
 const lower = (s: string | null | undefined): string => (s ?? '').toLowerCase();
 const idOf = (v: unknown): string | null => text(fields(v).id);
-/** The resource group and name segments of an ARM id: `/subscriptions/s/resourceGroups/rg/.../name`. */
-function rgName(id: string | null): { rg: string; name: string } | null {
-  if (!id) return null;
-  const m = /\/resourcegroups\/([^/]+)\/.*\/([^/]+)$/i.exec(id);
-  return m ? { rg: m[1], name: m[2] } : null;
-}
-/** `<rg>/<vnet>/<subnet>` from a subnet id, as Traffic Analytics names subnets. */
-function subnetName(id: string | null): string | null {
-  const m = id
-    ? /\/resourcegroups\/([^/]+)\/.*\/virtualnetworks\/([^/]+)\/subnets\/([^/]+)$/i.exec(id)
-    : null;
-  return m ? `${m[1]}/${m[2]}/${m[3]}` : null;
-}
+/** `<subscriptionId>/<resourceGroup>/<name>`, as Traffic Analytics names gateways and balancers. */
+const fullName = (r: Resource): string => `${r.subscriptionId}/${r.resourceGroup}/${r.name}`;
 function vnetIdOf(subnetId: string | null): string | null {
   return subnetId ? lower(subnetId.replace(/\/subnets\/[^/]+$/i, '')) : null;
 }
@@ -63,62 +53,48 @@ export async function buildTopologyIndex(store: Store): Promise<{ ips: number; r
   }));
   const byType = (t: string): Resource[] => res.filter((r) => r.type === t);
   const vms = new Map(byType('microsoft.compute/virtualmachines').map((v) => [v.id, v]));
-  const ips: Record<string, unknown>[] = [];
+  const ips = new Map<string, Record<string, unknown>>();
   const ranges: Record<string, unknown>[] = [];
+  /** One range row per IPv4 prefix in `prefixes` (IPv6 ones are skipped), with the given facts. */
+  const addRanges = (prefixes: unknown, facts: (prefix: string) => Record<string, unknown>): void => {
+    for (const prefix of list(prefixes)) {
+      if (typeof prefix !== 'string') continue;
+      const r = ipv4Range(prefix);
+      if (r) ranges.push({ RangeStart: r.start, RangeEnd: r.end, ...facts(prefix) });
+    }
+  };
 
   for (const v of byType('microsoft.network/virtualnetworks')) {
-    const space = fields(v.properties.addressSpace).addressPrefixes;
-    for (const prefix of Array.isArray(space) ? space : []) {
-      const r = typeof prefix === 'string' ? ipv4Range(prefix) : null;
-      if (r)
-        ranges.push({
-          Kind: 'vnet',
-          RangeStart: r.start,
-          RangeEnd: r.end,
-          Name: `${v.resourceGroup}/${v.name}`,
-          VnetId: v.id,
-          Subscription: v.subscriptionId,
-          Region: v.location,
-        });
-    }
-    const subnets = v.properties.subnets;
-    for (const s of Array.isArray(subnets) ? subnets : []) {
+    const where = { VnetId: v.id, Subscription: v.subscriptionId, Region: v.location };
+    addRanges(fields(v.properties.addressSpace).addressPrefixes, () => ({
+      Kind: 'vnet',
+      Name: `${v.resourceGroup}/${v.name}`,
+      ...where,
+    }));
+    for (const s of list(v.properties.subnets)) {
       const sp = fields(fields(s).properties);
-      const prefixes = [
-        text(sp.addressPrefix),
-        ...(Array.isArray(sp.addressPrefixes) ? sp.addressPrefixes : []),
-      ];
-      for (const prefix of prefixes) {
-        const r = typeof prefix === 'string' ? ipv4Range(prefix) : null;
-        if (r)
-          ranges.push({
-            Kind: 'subnet',
-            RangeStart: r.start,
-            RangeEnd: r.end,
-            Name: `${v.resourceGroup}/${v.name}/${text(fields(s).name)}`,
-            VnetId: v.id,
-            Subscription: v.subscriptionId,
-            Region: v.location,
-          });
-      }
+      addRanges([sp.addressPrefix, ...list(sp.addressPrefixes)], () => ({
+        Kind: 'subnet',
+        Name: `${v.resourceGroup}/${v.name}/${text(fields(s).name)}`,
+        ...where,
+      }));
     }
   }
 
   for (const nic of byType('microsoft.network/networkinterfaces')) {
     const vm = vms.get(lower(idOf(nic.properties.virtualMachine)));
-    const vmRef = rgName(idOf(nic.properties.virtualMachine));
-    const configs = nic.properties.ipConfigurations;
-    for (const c of Array.isArray(configs) ? configs : []) {
+    const vmRef = armName(idOf(nic.properties.virtualMachine));
+    for (const c of list(nic.properties.ipConfigurations)) {
       const cp = fields(fields(c).properties);
       const ip = text(cp.privateIPAddress);
       if (!ip) continue;
       const subnetId = idOf(cp.subnet);
-      ips.push({
+      ips.set(ip, {
         Ip: ip,
         IpNum: ipv4ToNumber(ip),
         MacAddress: mac(text(nic.properties.macAddress)),
         Nic: `${nic.resourceGroup}/${nic.name}`,
-        Vm: vm ? `${vm.resourceGroup}/${vm.name}` : vmRef ? `${vmRef.rg}/${vmRef.name}` : null,
+        Vm: vm ? `${vm.resourceGroup}/${vm.name}` : vmRef,
         Subnet: subnetName(subnetId),
         VnetId: vnetIdOf(subnetId),
         Subscription: nic.subscriptionId,
@@ -129,135 +105,87 @@ export async function buildTopologyIndex(store: Store): Promise<{ ips: number; r
     }
   }
 
-  // Application gateways: frontend private addresses and backend members carry the gateway's name.
-  const agwOf = new Map<string, string>();
-  for (const agw of byType('microsoft.network/applicationgateways')) {
-    const name = `${agw.subscriptionId}/${agw.resourceGroup}/${agw.name}`;
-    for (const f of Array.isArray(agw.properties.frontendIPConfigurations)
-      ? agw.properties.frontendIPConfigurations
-      : []) {
-      const ip = text(fields(fields(f).properties).privateIPAddress);
-      if (ip) agwOf.set(ip, name);
-    }
-    for (const p of Array.isArray(agw.properties.backendAddressPools)
-      ? agw.properties.backendAddressPools
-      : []) {
-      const members = fields(fields(p).properties).backendAddresses;
-      for (const m of Array.isArray(members) ? members : []) {
-        const ip = text(fields(m).ipAddress);
-        if (ip) agwOf.set(ip, name);
-      }
-    }
-  }
-
-  // Load balancers: frontends and backend members carry the balancer's name.
-  const lbOf = new Map<string, string>();
+  // Load balancers and application gateways: their frontend private addresses and backend members
+  // carry the balancer's or gateway's name.
+  const member = (ip: string | null, column: string, name: string): void => {
+    if (!ip) return;
+    const row = ips.get(ip) ?? { Ip: ip, IpNum: ipv4ToNumber(ip) };
+    row[column] = name;
+    ips.set(ip, row);
+  };
   for (const lb of byType('microsoft.network/loadbalancers')) {
-    const name = `${lb.subscriptionId}/${lb.resourceGroup}/${lb.name}`;
-    const fronts = lb.properties.frontendIPConfigurations;
-    for (const f of Array.isArray(fronts) ? fronts : []) {
-      const ip = text(fields(fields(f).properties).privateIPAddress);
-      if (ip) lbOf.set(ip, name);
-    }
-    const pools = lb.properties.backendAddressPools;
-    for (const p of Array.isArray(pools) ? pools : []) {
-      const members = fields(fields(p).properties).loadBalancerBackendAddresses;
-      for (const m of Array.isArray(members) ? members : []) {
-        const ip = text(fields(fields(m).properties).ipAddress);
-        if (ip) lbOf.set(ip, name);
-      }
-    }
+    for (const f of list(lb.properties.frontendIPConfigurations))
+      member(text(fields(fields(f).properties).privateIPAddress), 'LoadBalancer', fullName(lb));
+    for (const p of list(lb.properties.backendAddressPools))
+      for (const m of list(fields(fields(p).properties).loadBalancerBackendAddresses))
+        member(text(fields(fields(m).properties).ipAddress), 'LoadBalancer', fullName(lb));
   }
-  for (const row of ips) {
-    const lb = lbOf.get(String(row.Ip));
-    if (lb) row.LoadBalancer = lb;
-    const agw = agwOf.get(String(row.Ip));
-    if (agw) row.ApplicationGateway = agw;
+  for (const agw of byType('microsoft.network/applicationgateways')) {
+    for (const f of list(agw.properties.frontendIPConfigurations))
+      member(text(fields(fields(f).properties).privateIPAddress), 'ApplicationGateway', fullName(agw));
+    for (const p of list(agw.properties.backendAddressPools))
+      for (const m of list(fields(fields(p).properties).backendAddresses))
+        member(text(fields(m).ipAddress), 'ApplicationGateway', fullName(agw));
   }
-  for (const [ip, lb] of lbOf)
-    if (!ips.some((r) => r.Ip === ip)) ips.push({ Ip: ip, IpNum: ipv4ToNumber(ip), LoadBalancer: lb });
-  for (const [ip, agw] of agwOf)
-    if (!ips.some((r) => r.Ip === ip)) ips.push({ Ip: ip, IpNum: ipv4ToNumber(ip), ApplicationGateway: agw });
 
-  // App Service with VNet integration: its outbound addresses are VNet addresses of the site.
+  // App Service with VNet integration: its private outbound addresses are VNet addresses of the site.
   for (const site of byType('microsoft.web/sites')) {
     const subnetId = text(site.properties.virtualNetworkSubnetId);
-    const out = text(site.properties.outboundIpAddresses) ?? '';
-    for (const ip of out
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => ipv4ToNumber(x) !== null && /^(10|172|192)\./.test(x)))
-      ips.push({
+    for (const ip of (text(site.properties.outboundIpAddresses) ?? '').split(',').map((x) => x.trim())) {
+      const n = ipv4ToNumber(ip);
+      if (n === null || !isPrivateIpv4(n)) continue;
+      ips.set(ip, {
         Ip: ip,
-        IpNum: ipv4ToNumber(ip),
+        IpNum: n,
         Vm: `${site.resourceGroup}/${site.name}`,
         Subnet: subnetName(subnetId),
         VnetId: vnetIdOf(subnetId),
         Subscription: site.subscriptionId,
         Region: site.location,
       });
+    }
   }
 
   // On-premises: S2S over VPN (local network gateways) and ExpressRoute (connection prefixes).
   const lngs = new Map(byType('microsoft.network/localnetworkgateways').map((l) => [l.id, l]));
   for (const c of byType('microsoft.network/connections')) {
-    const type = text(c.properties.connectionType) ?? '';
-    if (/expressroute/i.test(type)) {
-      const circuit = rgName(idOf(c.properties.peer));
-      const prefixes = c.properties.onPremAddressPrefixes;
-      for (const prefix of Array.isArray(prefixes) ? prefixes : []) {
-        const r = typeof prefix === 'string' ? ipv4Range(prefix) : null;
-        if (r)
-          ranges.push({
-            Kind: 'onprem',
-            RangeStart: r.start,
-            RangeEnd: r.end,
-            Name: prefix,
-            Subscription: c.subscriptionId,
-            Region: c.location,
-            ConnectionType: 'ExpressRoute',
-            ConnectionName: `${c.subscriptionId}/${c.resourceGroup}/${c.name}`,
-            ExpressRouteCircuit: circuit ? `${c.subscriptionId}/${circuit.rg}/${circuit.name}` : null,
-          });
-      }
+    const site = {
+      Kind: 'onprem',
+      Subscription: c.subscriptionId,
+      Region: c.location,
+      ConnectionName: fullName(c),
+    };
+    if (/expressroute/i.test(text(c.properties.connectionType) ?? '')) {
+      const circuit = armName(idOf(c.properties.peer));
+      addRanges(c.properties.onPremAddressPrefixes, (prefix) => ({
+        ...site,
+        Name: prefix,
+        ConnectionType: 'ExpressRoute',
+        ExpressRouteCircuit: circuit ? `${c.subscriptionId}/${circuit}` : null,
+      }));
     } else {
       const lng = lngs.get(lower(idOf(c.properties.localNetworkGateway2)));
-      const space = lng ? fields(lng.properties.localNetworkAddressSpace).addressPrefixes : [];
-      for (const prefix of Array.isArray(space) ? space : []) {
-        const r = typeof prefix === 'string' ? ipv4Range(prefix) : null;
-        if (r && lng)
-          ranges.push({
-            Kind: 'onprem',
-            RangeStart: r.start,
-            RangeEnd: r.end,
-            Name: prefix,
-            Subscription: c.subscriptionId,
-            Region: c.location,
-            ConnectionType: 'VpnGateway',
-            ConnectionName: `${c.subscriptionId}/${c.resourceGroup}/${c.name}`,
-            LocalNetworkGateway: `${lng.subscriptionId}/${lng.resourceGroup}/${lng.name}`,
-          });
-      }
+      if (!lng) continue;
+      addRanges(fields(lng.properties.localNetworkAddressSpace).addressPrefixes, (prefix) => ({
+        ...site,
+        Name: prefix,
+        ConnectionType: 'VpnGateway',
+        LocalNetworkGateway: fullName(lng),
+      }));
     }
   }
   for (const gw of byType('microsoft.network/virtualnetworkgateways')) {
     const pool = fields(fields(gw.properties.vpnClientConfiguration).vpnClientAddressPool).addressPrefixes;
-    for (const prefix of Array.isArray(pool) ? pool : []) {
-      const r = typeof prefix === 'string' ? ipv4Range(prefix) : null;
-      if (r)
-        ranges.push({
-          Kind: 'p2s',
-          RangeStart: r.start,
-          RangeEnd: r.end,
-          Name: prefix,
-          Subscription: gw.subscriptionId,
-          Region: gw.location,
-          ConnectionType: 'VpnGateway',
-          ConnectionName: `${gw.subscriptionId}/${gw.resourceGroup}/${gw.name}`,
-        });
-    }
+    addRanges(pool, (prefix) => ({
+      Kind: 'p2s',
+      Name: prefix,
+      Subscription: gw.subscriptionId,
+      Region: gw.location,
+      ConnectionType: 'VpnGateway',
+      ConnectionName: fullName(gw),
+    }));
   }
-  await replaceRows(store, IP_LOOKUP, 'topology', ips, { replaceAll: true });
+  await replaceRows(store, IP_LOOKUP, 'topology', [...ips.values()], { replaceAll: true });
   await replaceRows(store, RANGE_LOOKUP, 'topology', ranges, { replaceAll: true });
-  return { ips: ips.length, ranges: ranges.length };
+  return { ips: ips.size, ranges: ranges.length };
 }

@@ -35,8 +35,19 @@ export function sqlIpv4Number(e: string): string {
     + (split_part(${e}, '.', 3)::UBIGINT << 8) + split_part(${e}, '.', 4)::UBIGINT END`;
 }
 
-/** SQL: true for RFC 1918, CGNAT-free private IPv4 space (10/8, 172.16/12, 192.168/16). */
+/** RFC 1918 private IPv4 space (10/8, 172.16/12, 192.168/16), as numeric ranges. */
+const PRIVATE: readonly (readonly [number, number])[] = [
+  [167772160, 184549375],
+  [2886729728, 2887778303],
+  [3232235520, 3232301055],
+];
+
+/** True for a private (RFC 1918) IPv4 address given as a number. */
+export function isPrivateIpv4(n: number): boolean {
+  return PRIVATE.some(([lo, hi]) => n >= lo && n <= hi);
+}
+
+/** SQL: the same test on a numeric address expression. */
 export function sqlIsPrivate(num: string): string {
-  return `(${num} BETWEEN 167772160 AND 184549375 OR ${num} BETWEEN 2886729728 AND 2887778303
-    OR ${num} BETWEEN 3232235520 AND 3232301055)`;
+  return `(${PRIVATE.map(([lo, hi]) => `${num} BETWEEN ${lo} AND ${hi}`).join(' OR ')})`;
 }

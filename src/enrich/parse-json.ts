@@ -27,6 +27,11 @@ export function fields(v: unknown): Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
+/** An array field, or an empty list for anything else. */
+export function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
 /** A string field, or null. */
 export function text(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
