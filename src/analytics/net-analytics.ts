@@ -1,3 +1,4 @@
+import { l4Letter } from '../formats/sql-fragments.js';
 import { ident } from '../schema/tables.js';
 import { ntaIpDetails, ntaNetAnalytics } from '../schema/analytics-tables.js';
 import type { Store } from '../store/store.js';
@@ -108,8 +109,7 @@ export async function buildNetAnalytics(
           coalesce(sum(BytesSrcToDest), 0) AS BytesSrcToDest, coalesce(sum(BytesDestToSrc), 0) AS BytesDestToSrc
         FROM ${FLOW_TUPLE_ROWS} WHERE ${window} GROUP BY ALL),
       g AS (
-        SELECT agg.*, CASE agg.Protocol WHEN 6 THEN 'T' WHEN 17 THEN 'U' WHEN 1 THEN 'I' WHEN 58 THEN 'I'
-            ELSE agg.Protocol::VARCHAR END AS L4Protocol,
+        SELECT agg.*, ${l4Letter('agg.Protocol')} AS L4Protocol,
           grp.MacAddress, grp.AclId, grp.AclRule, src.TargetResourceId, src.FlowLogResourceId
         FROM agg LEFT JOIN ${FLOW_GROUPS} grp ON grp.GroupKey = agg.GroupKey
           LEFT JOIN ${FLOW_SOURCES} src ON src.SourceKey = agg.SourceKey)

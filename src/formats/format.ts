@@ -47,8 +47,9 @@ export interface FlowFormat {
    * A SELECT over `from`, which has the tuple text `raw` (NULL on rows that are not tuples; their
    * typed columns are ignored) and the record's `version`,
    * yielding all of `from`'s columns plus tuple_reason (NULL when valid) and the typed columns
-   * TimeGenerated, FlowLogVersion, SrcIp, DestIp, SrcPort, DestPort, Protocol, L4Protocol,
-   * FlowDirection, FlowState, FlowStatus, FlowEncryption and the four counters.
+   * TimeGenerated, FlowLogVersion, SrcIp, DestIp, SrcPort, DestPort, Protocol, FlowDirection,
+   * FlowState (D for a denied tuple), FlowEncryption and the four counters. L4Protocol and
+   * FlowStatus follow from Protocol and FlowState (the FlowTuples view derives them).
    */
   tupleSql(from: string): string;
   /**

@@ -53,10 +53,9 @@ export const nsg: FlowFormat = {
       END AS tuple_reason,
       ts AS TimeGenerated, coalesce(version, CASE len(f) WHEN 8 THEN 1 ELSE 2 END)::SMALLINT AS FlowLogVersion,
       f[2] AS SrcIp, f[3] AS DestIp, sport AS SrcPort, dport AS DestPort,
-      CASE f[6] WHEN 'T' THEN 6 WHEN 'U' THEN 17 END::SMALLINT AS Protocol, f[6] AS L4Protocol,
+      CASE f[6] WHEN 'T' THEN 6 WHEN 'U' THEN 17 END::SMALLINT AS Protocol,
       CASE f[7] WHEN 'I' THEN 'Inbound' WHEN 'O' THEN 'Outbound' END AS FlowDirection,
       CASE WHEN f[8] = 'D' THEN 'D' WHEN len(f) = 13 THEN f[9] END AS FlowState,
-      CASE f[8] WHEN 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
       NULL::VARCHAR AS FlowEncryption, c1 AS PacketsSrcToDest, c2 AS BytesSrcToDest, c3 AS PacketsDestToSrc, c4 AS BytesDestToSrc
     FROM (
       SELECT *, ${epochToTimestamp('f[1]')} AS ts, ${port('f[4]')} AS sport, ${port('f[5]')} AS dport,

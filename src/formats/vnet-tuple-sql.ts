@@ -1,4 +1,4 @@
-import { counter, epochToTimestamp, IPV4, ipValid, l4Letter, port, timeInRange } from './sql-fragments.js';
+import { counter, epochToTimestamp, IPV4, ipValid, port, timeInRange } from './sql-fragments.js';
 
 /**
  * Encryption codes: X, NX, and NX_ plus a cause (NX_HW_NOT_SUPPORTED, NX_SW_NOT_READY,
@@ -47,9 +47,9 @@ export function vnetTupleSql(from: string): string {
   FROM (
     SELECT *, ${epochToTimestamp('f[1]')} AS TimeGenerated, coalesce(version, 4)::SMALLINT AS FlowLogVersion,
       f[2] AS SrcIp, f[3] AS DestIp, TRY_CAST(f[4] AS INTEGER) AS SrcPort, TRY_CAST(f[5] AS INTEGER) AS DestPort,
-      TRY_CAST(f[6] AS SMALLINT) AS Protocol, ${l4Letter('TRY_CAST(f[6] AS SMALLINT)')} AS L4Protocol,
+      TRY_CAST(f[6] AS SMALLINT) AS Protocol,
       CASE f[7] WHEN 'I' THEN 'Inbound' WHEN 'O' THEN 'Outbound' END AS FlowDirection,
-      f[8] AS FlowState, CASE WHEN f[8] = 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus, f[9] AS FlowEncryption,
+      f[8] AS FlowState, f[9] AS FlowEncryption,
       coalesce(TRY_CAST(f[10] AS BIGINT), 0) AS PacketsSrcToDest, coalesce(TRY_CAST(f[11] AS BIGINT), 0) AS BytesSrcToDest,
       coalesce(TRY_CAST(f[12] AS BIGINT), 0) AS PacketsDestToSrc, coalesce(TRY_CAST(f[13] AS BIGINT), 0) AS BytesDestToSrc
     FROM (SELECT *, coalesce(regexp_full_match(raw, '${FAST_TUPLE}'), false) AS ok

@@ -1,5 +1,6 @@
 import { flowTuples } from '../../schema/flow-tuples.js';
 import { ident } from '../../schema/tables.js';
+import { l4Letter } from '../../formats/sql-fragments.js';
 
 /**
  * How FlowTuples is stored in DuckDB. The contract is the FlowTuples view; underneath, the layout
@@ -29,7 +30,7 @@ const SOURCE_COLUMNS: readonly string[] = ['FlowLogResourceId', 'TargetResourceI
 const GROUP_COLUMNS: readonly string[] = ['MacAddress', 'AclId', 'AclRule'];
 /** FlowTuples columns the view derives from stored ones, as the formats define them. */
 const DERIVED: Readonly<Record<string, string>> = {
-  L4Protocol: `CASE t.Protocol WHEN 6 THEN 'T' WHEN 17 THEN 'U' WHEN 1 THEN 'I' WHEN 58 THEN 'I' ELSE CAST(t.Protocol AS VARCHAR) END`,
+  L4Protocol: l4Letter('t.Protocol'),
   FlowStatus: `CASE WHEN t.FlowState = 'D' THEN 'Denied' ELSE 'Allowed' END`,
 };
 

@@ -1,5 +1,6 @@
 import { flows } from '../../schema/analytics-tables.js';
 import { ident } from '../../schema/tables.js';
+import { l4Letter } from '../../formats/sql-fragments.js';
 import { FLOW_GROUPS } from './flow-tuples-layout.js';
 
 /**
@@ -16,7 +17,7 @@ export function flowsDdl(): string[] {
   const view: Record<string, string> = {
     DurationSeconds: `date_diff('millisecond', f.FlowStartTime, f.FlowEndTime) / 1000.0`,
     MacAddress: 'g.MacAddress',
-    L4Protocol: `CASE f.Protocol WHEN 6 THEN 'T' WHEN 17 THEN 'U' WHEN 1 THEN 'I' WHEN 58 THEN 'I' ELSE f.Protocol::VARCHAR END`,
+    L4Protocol: l4Letter('f.Protocol'),
     AclRule: 'g.AclRule',
     FlowType: `CASE WHEN s.Class = 'vnet' AND d.Class = 'vnet' THEN CASE WHEN s.VnetId = d.VnetId THEN 'IntraVNet' ELSE 'InterVNet' END
       WHEN s.Class = 'vnet' THEN d.Class WHEN d.Class = 'vnet' THEN s.Class ELSE 'Unknown' END`,
