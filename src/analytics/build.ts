@@ -60,8 +60,11 @@ export async function buildAnalytics(
   // As in ingest: row order carries no meaning, and both threads may write.
   await store.run('SET preserve_insertion_order = false');
   try {
-    await buildTopologyIndex(store);
-    await buildTopologyDetails(store);
+    // The topology tables depend on the reference data only, so they change only on a full build.
+    if (full) {
+      await buildTopologyIndex(store);
+      await buildTopologyDetails(store);
+    }
     let rows = 0;
     let flows = 0;
     let addresses = 0;
