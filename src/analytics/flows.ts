@@ -1,69 +1,96 @@
 import type { Store } from '../store/store.js';
 import { FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
-import { FLOW_ROWS } from '../store/duckdb/flows-layout.js';
+import { FLOW_ROWS, flowKeySql, ipKeySql } from '../store/duckdb/flows-layout.js';
 
 /**
  * Rebuilds Flows: one row per connection on one NIC. The tuples of one 5-tuple, direction, NIC and
- * rule, in time order, form connections: each B starts a new one, as does any tuple after an E (the
- * 5-tuple was reused); C and E continue it, across record and hour boundaries, and a connection
- * whose B came before the data starts with its first C. Counters of C and E tuples are deltas, so
- * the sums are the connection's totals. Each D tuple is a denied attempt of its own.
+ * rule (a key), in time order, form connections: each B starts a new one, as does any tuple after
+ * an E (the 5-tuple was reused); C and E continue it, across record and hour boundaries, and a
+ * connection whose B came before the data starts with its first C. Counters of C and E tuples are
+ * deltas, so the sums are the connection's totals. Each D tuple is a denied attempt of its own.
+ *
+ * Most keys hold exactly one connection, so they are summed in one hash aggregation with no sort;
+ * only keys that hold more (a reused 5-tuple) or hold denied tuples go through a window. The
+ * aggregation carries only numbers (addresses as their hash, see flows-layout.ts): every string
+ * aggregated or written costs more than the arithmetic around it.
  */
 export async function buildFlows(store: Store, sinceBatch: number | null = null): Promise<number> {
-  const key = `hash(GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection)`;
+  // The order of tuples in a key: time, then B, C, E, D at the same time, so that the result never
+  // depends on the scan order. `Seq` packs both into one number, so one min and one max give first
+  // and last tuple with their states; microseconds times 4 stay far below 2^63.
+  const rank = `CASE FlowState WHEN 'B' THEN 0 WHEN 'C' THEN 1 WHEN 'E' THEN 2 ELSE 3 END`;
+  const cols = `*, ${ipKeySql('SrcIp')} AS SrcIpKey, ${ipKeySql('DestIp')} AS DestIpKey`;
+  const ranked = `SELECT *, epoch_us(TimeGenerated) * 4 + Rank AS Seq FROM (SELECT ${cols}, ${rank} AS Rank FROM ${FLOW_TUPLE_ROWS})`;
+  const keyCols = 'GroupKey, SrcIpKey, SrcPort, DestIpKey, DestPort, Protocol, FlowDirection';
+  const key = flowKeySql(
+    'GroupKey',
+    'SrcIpKey',
+    'SrcPort',
+    'DestIpKey',
+    'DestPort',
+    'Protocol',
+    'FlowDirection',
+  );
+  const counters = ['PacketsSrcToDest', 'BytesSrcToDest', 'PacketsDestToSrc', 'BytesDestToSrc'];
+  const sums = counters.map((c) => `coalesce(sum(${c}), 0)::BIGINT AS ${c}`).join(', ');
   return store.transaction(async () => {
-    // Incremental: only the 5-tuples (keys) that new tuples belong to are rebuilt, from all of
-    // their tuples, so a connection continuing from an earlier batch comes out whole.
+    // Incremental: only the keys new tuples belong to are rebuilt, from all of their tuples, so a
+    // connection continuing from an earlier batch comes out whole.
     let scope = '';
     if (sinceBatch === null) await store.run(`DELETE FROM ${FLOW_ROWS}`);
     else {
       await store.run(
-        `CREATE OR REPLACE TEMP TABLE _flow_dirty AS SELECT DISTINCT ${key} AS k FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch > ${sinceBatch}`,
+        `CREATE OR REPLACE TEMP TABLE _flow_dirty AS SELECT DISTINCT ${key} AS FlowKey
+         FROM (SELECT ${cols} FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch > ${sinceBatch})`,
       );
-      await store.run(`DELETE FROM ${FLOW_ROWS} WHERE FlowKey IN (SELECT k FROM _flow_dirty)`);
-      scope = 'WHERE k IN (SELECT k FROM _flow_dirty)';
+      await store.run(`DELETE FROM ${FLOW_ROWS} WHERE FlowKey IN (SELECT FlowKey FROM _flow_dirty)`);
+      scope = `WHERE ${key} IN (SELECT FlowKey FROM _flow_dirty)`;
     }
-    // Most keys (5-tuple, direction, NIC and rule) hold one connection: at most one B, first, and
-    // at most one E, last, and no D. Those are summed by key in one hash aggregation. Each D tuple
-    // of a key holding only D tuples is one denied attempt. Only the rest (a reused 5-tuple) is
-    // sorted (ties in time ordered B, C, E, D, so the result never depends on the scan
-    // order), in a window whose two running counts share one sort: a connection's id is the number
-    // of starts so far (a B or D, or any tuple after an E or D); both sums may count one start,
-    // which only skips an id and never changes it inside a connection.
-    const t = `SELECT * FROM (SELECT ${key} AS k, TimeGenerated,
-        FlowState::VARCHAR AS FlowState, GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol,
-        FlowDirection::VARCHAR AS FlowDirection, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc
-      FROM ${FLOW_TUPLE_ROWS}) ${scope}`;
-    const sums = `min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
-        CASE WHEN bool_or(FlowState = 'D') THEN 'denied' WHEN bool_or(FlowState = 'E') THEN 'closed' ELSE 'open' END AS State,
-        any_value(GroupKey) AS GroupKey, any_value(SrcIp) AS SrcIp, any_value(SrcPort) AS SrcPort,
-        any_value(DestIp) AS DestIp, any_value(DestPort) AS DestPort, any_value(Protocol) AS Protocol,
-        any_value(FlowDirection) AS FlowDirection, count(*) AS Tuples,
-        coalesce(sum(PacketsSrcToDest), 0) AS PacketsSrcToDest, coalesce(sum(BytesSrcToDest), 0) AS BytesSrcToDest,
-        coalesce(sum(PacketsDestToSrc), 0) AS PacketsDestToSrc, coalesce(sum(BytesDestToSrc), 0) AS BytesDestToSrc`;
-    const simple = `count(*) FILTER (WHERE FlowState = 'D') = 0 AND count(*) FILTER (WHERE FlowState = 'B') <= 1
-        AND count(*) FILTER (WHERE FlowState = 'E') <= 1
-        AND coalesce(min(TimeGenerated) FILTER (WHERE FlowState = 'B') = min(TimeGenerated), true)
-        AND coalesce(max(TimeGenerated) FILTER (WHERE FlowState = 'E') = max(TimeGenerated), true)`;
+    // Per key: counters, first and last tuple, and the numbers of B, E and D tuples packed into one
+    // sum (B in the low 21 bits, E in the next 21, D above), which costs a third of three sums. A
+    // field overflowing (2^21 tuples of one state in a key) carries into the next one up, which
+    // always makes the key not simple: a carry into E needs an E last, which a key with no E lacks,
+    // and a carry into D is a D. So `Simple` (one connection: at most one B, first, at most one E,
+    // last, no D) is exact whatever the counts. Only numbers here: the temporary table stays small.
+    const field = (n: number): string => (n === 2 ? `(Packed >> 42)` : `(Packed >> ${n * 21}) % ${2 ** 21}`);
     await store.run(`CREATE OR REPLACE TEMP TABLE _flow_keys AS
-      SELECT k, ${simple} AS simple, count(*) FILTER (WHERE FlowState <> 'D') = 0 AS denied_only, ${sums}
-      FROM (${t}) GROUP BY k`);
-    const f = `(
-      SELECT k, * EXCLUDE (k, simple, denied_only) FROM _flow_keys WHERE simple
-      UNION ALL
-      SELECT k, TimeGenerated, TimeGenerated, 'denied', GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection, 1,
-        coalesce(PacketsSrcToDest, 0), coalesce(BytesSrcToDest, 0), coalesce(PacketsDestToSrc, 0), coalesce(BytesDestToSrc, 0)
-      FROM (${t}) WHERE FlowState = 'D' AND k IN (SELECT k FROM _flow_keys WHERE denied_only)
-      UNION ALL
-      SELECT k, ${sums} FROM (
-        SELECT *, sum((FlowState IN ('B', 'D'))::INTEGER) OVER (w ROWS UNBOUNDED PRECEDING)
-          + coalesce(sum((FlowState IN ('E', 'D'))::INTEGER) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-          AS Connection
-        FROM (${t}) WHERE k IN (SELECT k FROM _flow_keys WHERE NOT simple AND NOT denied_only)
-        WINDOW w AS (PARTITION BY k ORDER BY TimeGenerated, CASE FlowState WHEN 'B' THEN 0 WHEN 'C' THEN 1 WHEN 'E' THEN 2 ELSE 3 END))
-      GROUP BY k, Connection)`;
-    return store.run(`INSERT INTO ${FLOW_ROWS}
-      SELECT k, FlowStartTime, FlowEndTime, State, GroupKey, SrcIp, SrcPort, DestIp, DestPort, Protocol, FlowDirection,
-        Tuples, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc FROM ${f}`);
+      SELECT *, ${field(2)} = 0 AND ${field(1)} <= 1 AND ${field(0)} <= 1
+          AND (${field(0)} = 0 OR FirstSeq % 4 = 0) AND (${field(1)} = 0 OR LastSeq % 4 = 2) AS Simple
+      FROM (SELECT ${keyCols}, count(*) AS Tuples, ${sums},
+          sum([1, 0, ${2 ** 21}, ${2 ** 42}][Rank + 1]) AS Packed, min(Seq) AS FirstSeq, max(Seq) AS LastSeq
+        FROM (${ranked}) ${scope} GROUP BY ALL)`);
+    // A simple key's sums are its connection.
+    let written = await store.run(`INSERT INTO ${FLOW_ROWS}
+      SELECT ${key}, make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4),
+        CASE WHEN ${field(1)} = 1 THEN 'closed' ELSE 'open' END, ${keyCols}, Tuples, ${counters.join(', ')}
+      FROM _flow_keys WHERE Simple`);
+    await store.run(
+      `CREATE OR REPLACE TEMP TABLE _flow_reused AS SELECT ${key} AS FlowKey, ${keyCols} FROM _flow_keys WHERE NOT Simple`,
+    );
+    await store.run('DROP TABLE _flow_keys');
+    // The other keys (reused 5-tuples, denied attempts) are sorted in a window whose two running
+    // counts share one sort: a connection's id is the number of starts so far (a B or D, or any
+    // tuple after an E or D, so each D stands alone); both sums may count one start, which only
+    // skips an id and never changes it inside a connection. Only what the window needs is sorted;
+    // the key's columns are joined back to the sums.
+    written += await store.run(`INSERT INTO ${FLOW_ROWS}
+      SELECT c.FlowKey, make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4), State, ${keyCols
+        .split(', ')
+        .map((c) => `r.${c}`)
+        .join(', ')}, Tuples, ${counters.join(', ')}
+      FROM (
+        SELECT FlowKey, min(Seq) AS FirstSeq, max(Seq) AS LastSeq,
+          CASE WHEN bool_or(Rank = 3) THEN 'denied' WHEN bool_or(Rank = 2) THEN 'closed' ELSE 'open' END AS State,
+          count(*) AS Tuples, ${sums}
+        FROM (
+          SELECT *, sum((Rank IN (0, 3))::INTEGER) OVER (w ROWS UNBOUNDED PRECEDING)
+            + coalesce(sum((Rank >= 2)::INTEGER) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+            AS Connection
+          FROM (SELECT ${key} AS FlowKey, Seq, Rank, ${counters.join(', ')} FROM (${ranked}))
+          WHERE FlowKey IN (SELECT FlowKey FROM _flow_reused)
+          WINDOW w AS (PARTITION BY FlowKey ORDER BY Seq))
+        GROUP BY FlowKey, Connection) c JOIN _flow_reused r USING (FlowKey)`);
+    await store.run('DROP TABLE _flow_reused');
+    return written;
   });
 }

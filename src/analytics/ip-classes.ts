@@ -1,9 +1,10 @@
-import { defaultOwnerCsv, geoLookup } from '../enrich/geo.js';
+import { defaultOwnerRanges, geoLookup } from '../enrich/geo.js';
 import { sqlIpv4Number, sqlIsPrivate } from '../enrich/ip.js';
 import { replaceRows } from '../enrich/replace-rows.js';
 import { sqlString } from '../ingest/sql-literal.js';
 import type { Store } from '../store/store.js';
 import { IP_LOOKUP, RANGE_LOOKUP } from './topology-index.js';
+import { ipKeySql } from '../store/duckdb/flows-layout.js';
 
 export const IP_CLASSES = '_ip_classes';
 
@@ -19,7 +20,6 @@ export const IP_CLASSES = '_ip_classes';
  * into a cache table.
  */
 export async function classifyAddresses(store: Store, addresses: string): Promise<void> {
-  await ensureOwners(store);
   await cacheGeo(store, addresses);
   const num = sqlIpv4Number('Ip');
   await store.run(`DELETE FROM ${IP_CLASSES}`);
@@ -55,7 +55,7 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
       FROM a JOIN ThreatIntelIndicators i
         ON (a.IpNum BETWEEN i.RangeStart AND i.RangeEnd) OR (i.IndicatorType = 'ipv6' AND lower(i.Indicator) = lower(a.Ip))
       GROUP BY a.Ip)
-    SELECT a.Ip, a.IpNum,
+    SELECT a.Ip, ${ipKeySql('a.Ip')} AS IpKey, a.IpNum,
       nic.MacAddress, nic.Nic, nic.Vm, coalesce(nic.Subnet, rng.RangeSubnet) AS Subnet,
       coalesce(nic.VnetId, rng.RangeVnet) AS VnetId, coalesce(nic.Subscription, rng.RangeSubscription) AS Subscription,
       coalesce(nic.Region, rng.RangeRegion) AS Region, nic.LoadBalancer, nic.ApplicationGateway, nic.PrivateEndpoint,
@@ -72,22 +72,23 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
         ELSE 'ExternalPublic' END AS Class
     FROM a LEFT JOIN nic USING (Ip) LEFT JOIN rng USING (Ip) LEFT JOIN tag USING (Ip) LEFT JOIN threat USING (Ip)
       LEFT JOIN _ip_geo g USING (Ip)`);
+  // Flows refers to addresses by a 64-bit hash: two addresses sharing one would mix their
+  // connections, so that is an error (about one chance in 10^7 at a million addresses), never a guess.
+  const [{ clash }] = await store.rows(`SELECT count(*) - count(DISTINCT IpKey) AS clash FROM ${IP_CLASSES}`);
+  if (Number(clash) > 0) {
+    const pairs = await store.rows(
+      `SELECT string_agg(Ip, ' and ') AS ips FROM ${IP_CLASSES} GROUP BY IpKey HAVING count(*) > 1 LIMIT 3`,
+    );
+    throw new Error(
+      `addresses ${pairs.map((p) => String(p.ips)).join('; ')} share one address key; Flows cannot tell them apart (please report this)`,
+    );
+  }
   // The name each address was last resolved from, for Flows and NTAIpDetails.
   await store.run('DELETE FROM _ip_dns');
   await store.run(`INSERT INTO _ip_dns
     SELECT a.RData, arg_max(rtrim(q.QueryName, '.'), q.TimeGenerated::VARCHAR || q.QueryName)
     FROM DNSQueryLogs q, unnest(from_json(q.Answer, '[{"RData":"VARCHAR","Type":"VARCHAR"}]')) AS u(a)
     WHERE a.Type IN ('A', 'AAAA') GROUP BY ALL`);
-}
-
-/** Route Views / DB-IP network owners as numeric ranges, loaded from the shipped CSV once. */
-async function ensureOwners(store: Store): Promise<void> {
-  const [{ n }] = await store.rows('SELECT count(*) AS n FROM _ip_owners');
-  if (Number(n) > 0) return;
-  await store.run(
-    `INSERT INTO _ip_owners SELECT column0::UBIGINT, column1::UBIGINT, column2::BIGINT, column3
-     FROM read_csv(${sqlString(defaultOwnerCsv())}, header = false, columns = {'column0': 'VARCHAR', 'column1': 'VARCHAR', 'column2': 'VARCHAR', 'column3': 'VARCHAR'})`,
-  );
 }
 
 /** Country (MaxMind, in Node) and owner (ranges, in SQL) of public addresses not seen before. */
@@ -111,5 +112,5 @@ async function cacheGeo(store: Store, addresses: string): Promise<void> {
   await store.run(`UPDATE _ip_geo SET Owner = o.Owner FROM (
       SELECT g.Ip, min(w.Owner) AS Owner
       FROM (SELECT Ip, ${sqlIpv4Number('Ip')} AS n FROM _ip_geo WHERE Owner IS NULL) g
-      JOIN _ip_owners w ON g.n BETWEEN w.RangeStart AND w.RangeEnd GROUP BY g.Ip) o WHERE _ip_geo.Ip = o.Ip`);
+      JOIN read_parquet(${sqlString(defaultOwnerRanges())}) w ON g.n BETWEEN w.RangeStart AND w.RangeEnd GROUP BY g.Ip) o WHERE _ip_geo.Ip = o.Ip`);
 }

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import { IP_CLASSES } from './ip-classes.js';
 import { IP_LOOKUP } from './topology-index.js';
 import { FLOW_GROUPS, FLOW_SOURCES, FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
+import { ipKeySql } from '../store/duckdb/flows-layout.js';
 
 /** Application protocol by destination port, as Traffic Analytics names the common ones. */
 const L7: Readonly<Record<number, string>> = {
@@ -70,6 +71,7 @@ export async function buildNetAnalytics(
   minutes: number,
 ): Promise<number> {
   const interval = `INTERVAL '${minutes} minutes'`;
+  const counters = ['PacketsSrcToDest', 'PacketsDestToSrc', 'BytesSrcToDest', 'BytesDestToSrc'];
   const window = `TimeGenerated >= TIMESTAMP '${from}' AND TimeGenerated < TIMESTAMP '${to}'`;
   const l7 = `CASE DestPort ${Object.entries(L7)
     .map(([p, n]) => `WHEN ${p} THEN '${n}'`)
@@ -87,7 +89,9 @@ export async function buildNetAnalytics(
   // A column of the side that is not in a VNet (the public one, for these columns).
   const outer = (c: string): string => `CASE WHEN s.Class = 'vnet' THEN d.${c} ELSE s.${c} END`;
   const columns = ntaNetAnalytics.columns.map((c) => ident(c.name)).join(', ');
-  // Tuple rows are grouped first and the names (NIC, rule, target) joined once per group row. A
+  // Tuple rows are grouped first, on numbers only (addresses by key, B and E counted in one sum,
+  // B below bit 40, which no group of one interval can fill), and the names (addresses, NIC, rule,
+  // target) joined once per group row: strings in the grouping cost more than the rest of it. A
   // group can mix encryption codes: the last in enum order (X, NX, then the NX_ failures) is shown,
   // so a drop is never hidden behind an encrypted flow, and every rebuild picks the same one. The
   // target and flow log come from one of the group's files (the same for one NIC, in practice).
@@ -97,22 +101,23 @@ export async function buildNetAnalytics(
     );
     const n = await store.run(`INSERT INTO NTANetAnalytics (${columns})
       WITH agg AS (
-        SELECT time_bucket(${interval}, TimeGenerated) AS IntervalStart, SrcIp, DestIp, DestPort, Protocol,
-          FlowDirection::VARCHAR AS FlowDirection, CASE WHEN FlowState = 'D' THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
-          GroupKey, min(SourceKey) AS SourceKey,
-          min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
-          coalesce(max(FlowEncryption)::VARCHAR, max(_encryption_other)) AS FlowEncryption,
+        SELECT time_bucket(${interval}, TimeGenerated) AS IntervalStart, ${ipKeySql('SrcIp')} AS SrcIpKey,
+          ${ipKeySql('DestIp')} AS DestIpKey, DestPort, Protocol, FlowDirection, FlowState = 'D' AS Denied, GroupKey,
+          min(SourceKey) AS SourceKey, min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
+          max(FlowEncryption) AS FlowEncryption, max(_encryption_other) AS EncryptionOther,
           count(DISTINCT SrcPort) AS Flows,
-          count(*) FILTER (WHERE FlowState = 'B') AS Started,
-          count(*) FILTER (WHERE FlowState = 'E') AS CompletedFlows,
-          coalesce(sum(PacketsSrcToDest), 0) AS PacketsSrcToDest, coalesce(sum(PacketsDestToSrc), 0) AS PacketsDestToSrc,
-          coalesce(sum(BytesSrcToDest), 0) AS BytesSrcToDest, coalesce(sum(BytesDestToSrc), 0) AS BytesDestToSrc
+          sum(CASE FlowState WHEN 'B' THEN 1 WHEN 'E' THEN ${2 ** 40} ELSE 0 END) AS Packed,
+          ${counters.map((c) => `coalesce(sum(${c}), 0)::BIGINT AS ${c}`).join(', ')}
         FROM ${FLOW_TUPLE_ROWS} WHERE ${window} GROUP BY ALL),
       g AS (
-        SELECT agg.*, ${l4Letter('agg.Protocol')} AS L4Protocol,
+        SELECT agg.* EXCLUDE (FlowDirection, FlowEncryption, Packed), s.Ip AS SrcIp, d.Ip AS DestIp,
+          FlowDirection::VARCHAR AS FlowDirection, CASE WHEN Denied THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
+          coalesce(FlowEncryption::VARCHAR, EncryptionOther) AS FlowEncryption,
+          Packed % ${2 ** 40} AS Started, Packed // ${2 ** 40} AS CompletedFlows, ${l4Letter('agg.Protocol')} AS L4Protocol,
           grp.MacAddress, grp.AclId, grp.AclRule, src.TargetResourceId, src.FlowLogResourceId
         FROM agg LEFT JOIN ${FLOW_GROUPS} grp ON grp.GroupKey = agg.GroupKey
-          LEFT JOIN ${FLOW_SOURCES} src ON src.SourceKey = agg.SourceKey)
+          LEFT JOIN ${FLOW_SOURCES} src ON src.SourceKey = agg.SourceKey
+          LEFT JOIN ${IP_CLASSES} s ON s.IpKey = agg.SrcIpKey LEFT JOIN ${IP_CLASSES} d ON d.IpKey = agg.DestIpKey)
       SELECT g.IntervalStart + ${interval} AS TimeGenerated, now()::TIMESTAMP AS TimeProcessed, 'FlowLog' AS SubType,
         '3' AS FaSchemaVersion, g.IntervalStart AS FlowIntervalStartTime, g.IntervalStart + ${interval} AS FlowIntervalEndTime,
         FlowStartTime, FlowEndTime, ${flowType} AS FlowType, g.SrcIp, g.DestIp, DestPort, L4Protocol, ${l7} AS L7Protocol,
@@ -140,7 +145,7 @@ export async function buildNetAnalytics(
         CASE WHEN ${outer('Class')} IN ('ExternalPublic', 'MaliciousFlow') THEN ${outer('Country')} END AS Country,
         CASE WHEN ${outer('Class')} = 'AzurePublic' THEN coalesce(${outer('TagRegion')}, 'global') END AS AzureRegion,
         ${pub('Src')} AS SrcPublicIps, ${pub('Dest')} AS DestPublicIps
-      FROM g LEFT JOIN ${IP_CLASSES} s ON s.Ip = g.SrcIp LEFT JOIN ${IP_CLASSES} d ON d.Ip = g.DestIp
+      FROM g LEFT JOIN ${IP_CLASSES} s ON s.IpKey = g.SrcIpKey LEFT JOIN ${IP_CLASSES} d ON d.IpKey = g.DestIpKey
         LEFT JOIN (SELECT MacAddress, min(Ip) AS Ip, bool_or(IpForwarding) AS IpForwarding FROM ${IP_LOOKUP}
                    WHERE MacAddress IS NOT NULL GROUP BY MacAddress) cap ON cap.MacAddress = g.MacAddress`);
     await buildIpDetails(store, from, to);

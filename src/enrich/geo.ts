@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import { sqlString } from '../ingest/sql-literal.js';
@@ -19,8 +21,11 @@ export function defaultCountryDb(): string {
     'geo-whois-asn-country.mmdb',
   );
 }
-export function defaultOwnerCsv(): string {
-  return join(dirname(require.resolve('@ip-location-db/asn/package.json')), 'asn-ipv4-num.csv');
+/** The owner ranges as `npm run build` converts them (scripts/build-data.mjs), sorted by start. */
+export function defaultOwnerRanges(): string {
+  const path = fileURLToPath(new URL('../../data/asn-ipv4.parquet', import.meta.url));
+  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build`);
+  return path;
 }
 
 /** Records a MaxMind database the analytics should use for countries or network owners. */

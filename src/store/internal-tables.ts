@@ -28,17 +28,17 @@ export const internalTablesSql: readonly string[] = [
     SourceUri VARCHAR, LoadedAt TIMESTAMP
   )`,
   `CREATE TABLE IF NOT EXISTS _settings (key VARCHAR PRIMARY KEY, value VARCHAR, updated_at TIMESTAMP)`,
-  // Network owners by address range (loaded once from the shipped data) and a cache of what the
-  // MaxMind databases said about each public address seen.
-  `CREATE TABLE IF NOT EXISTS _ip_owners (RangeStart UBIGINT, RangeEnd UBIGINT, Asn BIGINT, Owner VARCHAR)`,
+  // Owner ranges are read from the shipped Parquet file (src/enrich/geo.ts); databases written
+  // before that held a copy.
+  'DROP TABLE IF EXISTS _ip_owners',
   // Lookups built from the topology (src/analytics/topology-index.ts).
-
   `CREATE TABLE IF NOT EXISTS _lk_ips (Ip VARCHAR, IpNum UBIGINT, MacAddress VARCHAR, Nic VARCHAR, Vm VARCHAR,
     Subnet VARCHAR, VnetId VARCHAR, Subscription VARCHAR, Region VARCHAR, LoadBalancer VARCHAR,
     ApplicationGateway VARCHAR, IpForwarding BOOLEAN, PrivateEndpoint VARCHAR, SourceUri VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS _lk_ranges (Kind VARCHAR, RangeStart UBIGINT, RangeEnd UBIGINT, Name VARCHAR,
     VnetId VARCHAR, Subscription VARCHAR, Region VARCHAR, ConnectionType VARCHAR, ConnectionName VARCHAR,
     LocalNetworkGateway VARCHAR, ExpressRouteCircuit VARCHAR, SourceUri VARCHAR)`,
+  // What the MaxMind databases and owner ranges said about each public address seen: a cache.
   `CREATE TABLE IF NOT EXISTS _ip_geo (Ip VARCHAR, Country VARCHAR, Owner VARCHAR, SourceUri VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS _vnetflow_batches (
     batch_id BIGINT PRIMARY KEY,

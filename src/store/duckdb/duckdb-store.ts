@@ -3,7 +3,7 @@ import { flowTuples } from '../../schema/flow-tuples.js';
 import { createTableSql, tables } from '../../schema/tables.js';
 import { internalTablesSql } from '../internal-tables.js';
 import { flowTuplesDdl } from './flow-tuples-layout.js';
-import { flowsDdl } from './flows-layout.js';
+import { flowsDdl, STALE_FLOWS_DROP_SQL, STALE_FLOWS_LAYOUT_SQL } from './flows-layout.js';
 import { flows } from '../../schema/analytics-tables.js';
 import type { Row, Store, Table, Value } from '../store.js';
 
@@ -36,6 +36,8 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
       `${options.path} was written by an older vnetflow (FlowTuples is a table, not a view): ingest into a new database file`,
     );
   }
+  const stale = (await conn.runAndReadAll(STALE_FLOWS_LAYOUT_SQL)).currentRowCount > 0;
+  if (stale) for (const sql of STALE_FLOWS_DROP_SQL) await conn.run(sql);
   for (const t of tables) {
     if (t === flowTuples) for (const sql of flowTuplesDdl()) await conn.run(sql);
     else if (t === flows) for (const sql of flowsDdl()) await conn.run(sql);

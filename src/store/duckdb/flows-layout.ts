@@ -5,16 +5,43 @@ import { FLOW_GROUPS } from './flow-tuples-layout.js';
 
 /**
  * How Flows is stored in DuckDB: the contract is the Flows view. `_flows` keeps per connection
- * only what is its own (times, state, 5-tuple, counters, the key of its NIC and rule, and FlowKey:
- * the hash of its 5-tuple, direction and group, by which an incremental build replaces it); the NIC,
- * rule, flow type, VMs and DNS name are joined from small tables (`_flow_groups`, `_ip_classes`,
- * `_ip_dns`) when read. Writing those strings for a million connections cost more than finding
- * the connections.
+ * only numbers: times, state, ports, protocol, counters, the key of its NIC and rule, its
+ * addresses as keys into `_ip_classes` (which holds every address of the tuples), and FlowKey, by
+ * which an incremental build replaces it. The addresses, NIC, rule, flow type, VMs and DNS name
+ * are joined from small tables (`_flow_groups`, `_ip_classes`, `_ip_dns`) when read. Aggregating
+ * and writing strings for a million connections cost more than finding the connections.
  */
 export const FLOW_ROWS = '_flows';
 
+/** An address's key in `_flows` and `_ip_classes`. classifyAddresses checks that no two collide. */
+export function ipKeySql(ip: string): string {
+  return `hash(${ip})`;
+}
+
+/** A connection key: group (NIC and rule), address keys, ports, protocol and direction. */
+export function flowKeySql(...cols: string[]): string {
+  return `hash(${cols.join(', ')})`;
+}
+
+/**
+ * Databases written before addresses in `_flows` became keys hold Flows rows this code cannot
+ * read. Flows, `_ip_classes` and the analytics build marks are derived data: when this query
+ * returns a row, dropping them (STALE_FLOWS_DROP_SQL) makes the next analytics build a full one.
+ */
+export const STALE_FLOWS_LAYOUT_SQL = `SELECT 1 FROM duckdb_columns() WHERE table_name = '${FLOW_ROWS}'
+  AND column_name = 'SrcIp' AND database_name = current_database()`;
+
+export const STALE_FLOWS_DROP_SQL = [
+  `DROP VIEW IF EXISTS ${ident(flows.name)}`,
+  `DROP TABLE IF EXISTS ${FLOW_ROWS}`,
+  'DROP TABLE IF EXISTS _ip_classes',
+  "DELETE FROM _settings WHERE key LIKE 'analytics.%'",
+];
+
 export function flowsDdl(): string[] {
   const view: Record<string, string> = {
+    SrcIp: 's.Ip',
+    DestIp: 'd.Ip',
     DurationSeconds: `date_diff('millisecond', f.FlowStartTime, f.FlowEndTime) / 1000.0`,
     MacAddress: 'g.MacAddress',
     L4Protocol: l4Letter('f.Protocol'),
@@ -31,10 +58,10 @@ export function flowsDdl(): string[] {
   return [
     `CREATE TYPE IF NOT EXISTS vnetflow_flow_state AS ENUM ('open', 'closed', 'denied')`,
     `CREATE TABLE IF NOT EXISTS ${FLOW_ROWS} (FlowKey UBIGINT, FlowStartTime TIMESTAMP, FlowEndTime TIMESTAMP, State vnetflow_flow_state,
-      GroupKey UBIGINT, SrcIp VARCHAR, SrcPort INTEGER, DestIp VARCHAR, DestPort INTEGER, Protocol SMALLINT,
+      GroupKey UBIGINT, SrcIpKey UBIGINT, SrcPort INTEGER, DestIpKey UBIGINT, DestPort INTEGER, Protocol SMALLINT,
       FlowDirection vnetflow_direction, Tuples BIGINT, PacketsSrcToDest BIGINT, BytesSrcToDest BIGINT,
       PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT)`,
-    `CREATE TABLE IF NOT EXISTS _ip_classes (Ip VARCHAR, IpNum UBIGINT, MacAddress VARCHAR, Nic VARCHAR, Vm VARCHAR,
+    `CREATE TABLE IF NOT EXISTS _ip_classes (Ip VARCHAR, IpKey UBIGINT, IpNum UBIGINT, MacAddress VARCHAR, Nic VARCHAR, Vm VARCHAR,
       Subnet VARCHAR, VnetId VARCHAR, Subscription VARCHAR, Region VARCHAR, LoadBalancer VARCHAR,
       ApplicationGateway VARCHAR, PrivateEndpoint VARCHAR, SiteKind VARCHAR, SiteConnectionType VARCHAR, SiteConnectionName VARCHAR,
       LocalNetworkGateway VARCHAR, ExpressRouteCircuit VARCHAR, Tag VARCHAR, TagRegion VARCHAR, TagService VARCHAR,
@@ -42,7 +69,7 @@ export function flowsDdl(): string[] {
     `CREATE TABLE IF NOT EXISTS _ip_dns (Ip VARCHAR, DnsDomain VARCHAR)`,
     `CREATE VIEW IF NOT EXISTS ${ident(flows.name)} AS SELECT ${cols.join(', ')}
      FROM ${FLOW_ROWS} f LEFT JOIN ${FLOW_GROUPS} g ON g.GroupKey = f.GroupKey
-       LEFT JOIN _ip_classes s ON s.Ip = f.SrcIp LEFT JOIN _ip_classes d ON d.Ip = f.DestIp
-       LEFT JOIN _ip_dns dns ON dns.Ip = f.DestIp`,
+       LEFT JOIN _ip_classes s ON s.IpKey = f.SrcIpKey LEFT JOIN _ip_classes d ON d.IpKey = f.DestIpKey
+       LEFT JOIN _ip_dns dns ON dns.Ip = d.Ip`,
   ];
 }
