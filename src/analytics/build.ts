@@ -88,8 +88,17 @@ export async function buildAnalytics(
         await store.run('DELETE FROM NTANetAnalytics');
         await store.run('DELETE FROM NTAIpDetails');
       }
-      rows = await buildNetAnalytics(store, from, to, minutes);
-      flows = await buildFlows(store, full ? null : lastBatch);
+      // NTA and Flows read the same tuples and write different tables: side by side, one fills
+      // the cores while the other waits on a step that runs on one thread (a sort, a commit).
+      const side = await store.session();
+      try {
+        [rows, flows] = await Promise.all([
+          buildNetAnalytics(store, from, to, minutes),
+          buildFlows(side, full ? null : lastBatch),
+        ]);
+      } finally {
+        side.close();
+      }
     }
     await store.run(
       `INSERT OR REPLACE INTO _settings VALUES ('analytics.batch', ${sqlString(String(state.batch))}, now()::TIMESTAMP),

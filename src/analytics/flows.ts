@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js';
 import { FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
-import { FLOW_ROWS, flowKeySql, ipKeySql } from '../store/duckdb/flows-layout.js';
+import { FLOW_COLUMNS, FLOW_ROWS, flowKeySql, ipKeySql } from '../store/duckdb/flows-layout.js';
 
 /**
  * Rebuilds Flows: one row per connection on one NIC. The tuples of one 5-tuple, direction, NIC and
@@ -50,34 +50,34 @@ export async function buildFlows(store: Store, sinceBatch: number | null = null)
     // sum (B in the low 21 bits, E in the next 21, D above), which costs a third of three sums. A
     // field overflowing (2^21 tuples of one state in a key) carries into the next one up, which
     // always makes the key not simple: a carry into E needs an E last, which a key with no E lacks,
-    // and a carry into D is a D. So `Simple` (one connection: at most one B, first, at most one E,
-    // last, no D) is exact whatever the counts. Only numbers here: the temporary table stays small.
+    // and a carry into D is a D. So a simple key (one connection: at most one B, first, at most one
+    // E, last, no D) is exact whatever the counts; its row is its connection. Every other key is
+    // written as a key row (see flows-layout.ts), which the view hides, and its connections beside
+    // it: one aggregation written straight to the table costs less than a temporary table of keys.
     const field = (n: number): string => (n === 2 ? `(Packed >> 42)` : `(Packed >> ${n * 21}) % ${2 ** 21}`);
-    await store.run(`CREATE OR REPLACE TEMP TABLE _flow_keys AS
-      SELECT *, ${field(2)} = 0 AND ${field(1)} <= 1 AND ${field(0)} <= 1
-          AND (${field(0)} = 0 OR FirstSeq % 4 = 0) AND (${field(1)} = 0 OR LastSeq % 4 = 2) AS Simple
+    let written = await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
+      SELECT ${key}, make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4),
+        CASE WHEN ${field(1)} = 1 THEN 'closed' ELSE 'open' END, ${keyCols}, Tuples, ${counters.join(', ')},
+        NOT (${field(2)} = 0 AND ${field(1)} <= 1 AND ${field(0)} <= 1
+          AND (${field(0)} = 0 OR FirstSeq % 4 = 0) AND (${field(1)} = 0 OR LastSeq % 4 = 2))
       FROM (SELECT ${keyCols}, count(*) AS Tuples, ${sums},
           sum([1, 0, ${2 ** 21}, ${2 ** 42}][Rank + 1]) AS Packed, min(Seq) AS FirstSeq, max(Seq) AS LastSeq
         FROM (${ranked}) ${scope} GROUP BY ALL)`);
-    // A simple key's sums are its connection.
-    let written = await store.run(`INSERT INTO ${FLOW_ROWS}
-      SELECT ${key}, make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4),
-        CASE WHEN ${field(1)} = 1 THEN 'closed' ELSE 'open' END, ${keyCols}, Tuples, ${counters.join(', ')}
-      FROM _flow_keys WHERE Simple`);
     await store.run(
-      `CREATE OR REPLACE TEMP TABLE _flow_reused AS SELECT ${key} AS FlowKey, ${keyCols} FROM _flow_keys WHERE NOT Simple`,
+      `CREATE OR REPLACE TEMP TABLE _flow_reused AS SELECT FlowKey, ${keyCols} FROM ${FLOW_ROWS}
+       WHERE KeyRow ${sinceBatch === null ? '' : 'AND FlowKey IN (SELECT FlowKey FROM _flow_dirty)'}`,
     );
-    await store.run('DROP TABLE _flow_keys');
+    written -= Number((await store.rows('SELECT count(*) AS n FROM _flow_reused'))[0].n);
     // The other keys (reused 5-tuples, denied attempts) are sorted in a window whose two running
     // counts share one sort: a connection's id is the number of starts so far (a B or D, or any
     // tuple after an E or D, so each D stands alone); both sums may count one start, which only
     // skips an id and never changes it inside a connection. Only what the window needs is sorted;
     // the key's columns are joined back to the sums.
-    written += await store.run(`INSERT INTO ${FLOW_ROWS}
+    written += await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
       SELECT c.FlowKey, make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4), State, ${keyCols
         .split(', ')
         .map((c) => `r.${c}`)
-        .join(', ')}, Tuples, ${counters.join(', ')}
+        .join(', ')}, Tuples, ${counters.join(', ')}, false
       FROM (
         SELECT FlowKey, min(Seq) AS FirstSeq, max(Seq) AS LastSeq,
           CASE WHEN bool_or(Rank = 3) THEN 'denied' WHEN bool_or(Rank = 2) THEN 'closed' ELSE 'open' END AS State,

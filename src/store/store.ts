@@ -24,5 +24,11 @@ export interface Store {
   table(sql: string): Promise<Table>;
   /** Runs fn inside one transaction: all of its statements commit together or none do. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * A second session on the same database, for work that can run beside this one's (its own
+   * transactions and temporary tables); close it when done. The database stays open until the
+   * first store is closed.
+   */
+  session(): Promise<Store>;
   close(): void;
 }

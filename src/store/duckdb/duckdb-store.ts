@@ -53,7 +53,14 @@ class DuckDBStore implements Store {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
+    private readonly owner = true,
   ) {}
+
+  async session(): Promise<Store> {
+    const conn = await this.instance.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+    return new DuckDBStore(this.instance, conn, false);
+  }
 
   async run(sql: string): Promise<number> {
     const result = await this.conn.run(sql);
@@ -94,7 +101,7 @@ class DuckDBStore implements Store {
 
   close(): void {
     this.conn.closeSync();
-    this.instance.closeSync();
+    if (this.owner) this.instance.closeSync();
   }
 }
 

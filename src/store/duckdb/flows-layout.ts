@@ -10,8 +10,16 @@ import { FLOW_GROUPS } from './flow-tuples-layout.js';
  * which an incremental build replaces it. The addresses, NIC, rule, flow type, VMs and DNS name
  * are joined from small tables (`_flow_groups`, `_ip_classes`, `_ip_dns`) when read. Aggregating
  * and writing strings for a million connections cost more than finding the connections.
+ *
+ * A key (5-tuple, direction, NIC and rule) holding more than one connection, or denied attempts,
+ * also has a key row (KeyRow true: the key's totals) beside its connections; the view hides it.
+ * It lets the build write every key's sums in one statement (src/analytics/flows.ts).
  */
 export const FLOW_ROWS = '_flows';
+
+/** The columns of `_flows`, in order. */
+export const FLOW_COLUMNS = `FlowKey, FlowStartTime, FlowEndTime, State, GroupKey, SrcIpKey, SrcPort, DestIpKey, DestPort,
+  Protocol, FlowDirection, Tuples, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc, KeyRow`;
 
 /** An address's key in `_flows` and `_ip_classes`. classifyAddresses checks that no two collide. */
 export function ipKeySql(ip: string): string {
@@ -28,8 +36,9 @@ export function flowKeySql(...cols: string[]): string {
  * read. Flows, `_ip_classes` and the analytics build marks are derived data: when this query
  * returns a row, dropping them (STALE_FLOWS_DROP_SQL) makes the next analytics build a full one.
  */
-export const STALE_FLOWS_LAYOUT_SQL = `SELECT 1 FROM duckdb_columns() WHERE table_name = '${FLOW_ROWS}'
-  AND column_name = 'SrcIp' AND database_name = current_database()`;
+export const STALE_FLOWS_LAYOUT_SQL = `SELECT 1 FROM duckdb_tables() WHERE table_name = '${FLOW_ROWS}'
+  AND database_name = current_database() AND NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = '${FLOW_ROWS}'
+    AND column_name = 'KeyRow' AND database_name = current_database())`;
 
 export const STALE_FLOWS_DROP_SQL = [
   `DROP VIEW IF EXISTS ${ident(flows.name)}`,
@@ -60,7 +69,7 @@ export function flowsDdl(): string[] {
     `CREATE TABLE IF NOT EXISTS ${FLOW_ROWS} (FlowKey UBIGINT, FlowStartTime TIMESTAMP, FlowEndTime TIMESTAMP, State vnetflow_flow_state,
       GroupKey UBIGINT, SrcIpKey UBIGINT, SrcPort INTEGER, DestIpKey UBIGINT, DestPort INTEGER, Protocol SMALLINT,
       FlowDirection vnetflow_direction, Tuples BIGINT, PacketsSrcToDest BIGINT, BytesSrcToDest BIGINT,
-      PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT)`,
+      PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT, KeyRow BOOLEAN)`,
     `CREATE TABLE IF NOT EXISTS _ip_classes (Ip VARCHAR, IpKey UBIGINT, IpNum UBIGINT, MacAddress VARCHAR, Nic VARCHAR, Vm VARCHAR,
       Subnet VARCHAR, VnetId VARCHAR, Subscription VARCHAR, Region VARCHAR, LoadBalancer VARCHAR,
       ApplicationGateway VARCHAR, PrivateEndpoint VARCHAR, SiteKind VARCHAR, SiteConnectionType VARCHAR, SiteConnectionName VARCHAR,
@@ -70,6 +79,7 @@ export function flowsDdl(): string[] {
     `CREATE VIEW IF NOT EXISTS ${ident(flows.name)} AS SELECT ${cols.join(', ')}
      FROM ${FLOW_ROWS} f LEFT JOIN ${FLOW_GROUPS} g ON g.GroupKey = f.GroupKey
        LEFT JOIN _ip_classes s ON s.IpKey = f.SrcIpKey LEFT JOIN _ip_classes d ON d.IpKey = f.DestIpKey
-       LEFT JOIN _ip_dns dns ON dns.Ip = d.Ip`,
+       LEFT JOIN _ip_dns dns ON dns.Ip = d.Ip
+     WHERE NOT f.KeyRow`,
   ];
 }
