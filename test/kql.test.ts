@@ -209,10 +209,15 @@ test('join: leftouter pads, inner matches, leftsemi and leftanti filter; right-s
   assert.equal(await n('inner'), 2);
   assert.equal(await n('leftsemi'), 2);
   assert.equal(await n('leftanti'), 1);
-  await assert.rejects(
-    runKql(store, `${left} | join ${right} on SrcPort`, NOW),
-    /join kind=innerunique \(the default\) is not supported yet/,
-  );
+  // The default, innerunique: the left side keeps one row per key before the inner join. Every
+  // tuple of 10.0.0.7 has DestPort 443: inner gives one row per pair, innerunique one per right row.
+  const dup = 'FlowTuples | where SrcIp == "10.0.0.7" | project DestPort, SrcPort';
+  const other = '(FlowTuples | where SrcIp == "10.0.0.8" | project DestPort, Other = SrcPort)';
+  const joined = async (kind: string): Promise<unknown> =>
+    (await rows(`${dup} | join ${kind} ${other} on DestPort | count`))[0][0];
+  assert.equal(await joined('kind=inner'), 3 * 2);
+  assert.equal(await joined(''), 2);
+  assert.equal(await joined('kind=innerunique'), 2);
 });
 
 test('extend replaces an existing column in place and names unnamed expressions as the analyzer does', async () => {
@@ -233,5 +238,64 @@ test('extend replaces an existing column in place and names unnamed expressions 
       ['10.0.0.6', 1002, 8],
       ['10.0.0.6', 1003, 8],
     ],
+  );
+});
+
+test('has matches whole terms, punctuation anywhere; startswith, =~ and in~ fold case, in and == do not', async () => {
+  const [r] = await rows(`FlowTuples | take 1
+    | extend s1 = "a|b", s2 = "North America", s3 = "Northamerica", s4 = "x/mc_y"
+    | project h1 = s1 has "|", h2 = s2 has "america", h3 = s3 has "america", h4 = s4 has "/mc_",
+        h5 = s2 !has "nor", h6 = s2 has_cs "america", h7 = s2 startswith "north", h8 = s2 =~ "north america",
+        h9 = s2 in ("north america"), h10 = s2 in~ ("north america"), h11 = s2 !in ("x", "y"), h12 = s4 endswith "MC_Y"`);
+  assert.deepEqual(r, [true, true, false, true, true, false, true, true, false, true, true, true]);
+});
+
+test('split and dynamic elements: 0-based, negative from the end, out of range null; tostring of a dynamic', async () => {
+  const [r] = await rows(`FlowTuples | take 1 | extend a = split("rg/table/route", "/")
+    | project head = tostring(a[0]), tail = tostring(a[-1]), none = tostring(a[7]), isnull = isnull(a[7]),
+        n = array_length(a), whole = tostring(a), bag = tostring(parse_json('{"k": {"x": 5}}').k.x)`);
+  assert.deepEqual(r, ['rg', 'route', '', true, 3, '["rg","table","route"]', '5']);
+});
+
+test('mv-expand: a row per element, none for an empty array, one for null; property bags by property', async () => {
+  const n = await count(store, 'SELECT count(*) FROM FlowTuples');
+  const expanded = async (value: string): Promise<number> =>
+    Number((await rows(`FlowTuples | extend d = todynamic('${value}') | mv-expand d | count`))[0][0]);
+  assert.equal(await expanded('[1, 2, 3]'), 3 * n);
+  assert.equal(await expanded('[]'), 0);
+  assert.equal(await expanded('null'), n);
+  assert.equal(await expanded('{"a": 1, "b": 2}'), 2 * n);
+  const values = await rows(
+    `FlowTuples | take 1 | extend d = split("x y", " ") | mv-expand d | project v = tostring(d)`,
+  );
+  assert.deepEqual(values, [['x'], ['y']]);
+});
+
+test('aggregates inside expressions, countif, make_set, arg_max(x, *) and the bool/string comparison policy', async () => {
+  const kb = await rows(
+    'FlowTuples | summarize kb = round(sum(BytesSrcToDest) / 1024., 2), big = countif(BytesSrcToDest > 300) by SrcIp | sort by SrcIp asc',
+  );
+  const sql =
+    await store.rows(`SELECT SrcIp, round(sum(BytesSrcToDest) / 1024.0, 2) AS kb, count(*) FILTER (WHERE BytesSrcToDest > 300) AS big
+    FROM FlowTuples GROUP BY SrcIp ORDER BY SrcIp`);
+  assert.deepEqual(
+    kb,
+    sql.map((r) => [r.SrcIp, r.kb, r.big]),
+  );
+  const [set] = await rows('FlowTuples | where SrcIp startswith "10.0.0." | summarize s = make_set(SrcIp)');
+  assert.deepEqual(JSON.parse(String(set[0])), ['10.0.0.6', '10.0.0.7', '10.0.0.8', '10.0.0.9']);
+  // The whole row of each source's biggest tuple.
+  const best = await rows(
+    'FlowTuples | summarize arg_max(BytesSrcToDest, *) by SrcIp | project SrcIp, BytesSrcToDest, SrcPort | sort by SrcIp asc',
+  );
+  assert.deepEqual(best.slice(0, 3), [
+    ['10.0.0.6', 300, 3],
+    ['10.0.0.7', 600, 6],
+    ['10.0.0.8', 800, 8],
+  ]);
+  // A string literal against a number is read as a number.
+  assert.equal(
+    Number((await rows('FlowTuples | where DestPort == "443" | count'))[0][0]),
+    await count(store, 'SELECT count(*) FROM FlowTuples WHERE DestPort = 443'),
   );
 });

@@ -23,7 +23,23 @@ export type BinaryOp =
   | '/'
   | '%'
   | 'contains'
-  | '!contains';
+  | '!contains'
+  | 'contains_cs'
+  | '!contains_cs'
+  | 'has'
+  | '!has'
+  | 'has_cs'
+  | '!has_cs'
+  | 'startswith'
+  | '!startswith'
+  | 'startswith_cs'
+  | '!startswith_cs'
+  | 'endswith'
+  | '!endswith'
+  | 'endswith_cs'
+  | '!endswith_cs'
+  | '=~'
+  | '!~';
 
 export type Scalar =
   | { readonly kind: 'column'; readonly name: string; readonly type: KqlType }
@@ -37,6 +53,17 @@ export type Scalar =
       readonly type: KqlType;
     }
   | { readonly kind: 'not'; readonly operand: Scalar; readonly type: 'bool' }
+  /** `x in (a, b)`, `!in`, and `in~` (case-insensitive). */
+  | {
+      readonly kind: 'in';
+      readonly operand: Scalar;
+      readonly values: readonly Scalar[];
+      readonly negated: boolean;
+      readonly caseInsensitive: boolean;
+      readonly type: 'bool';
+    }
+  /** An element of a dynamic value: `x[0]`, `x[-1]` (from the end), `x["key"]`, `x.key`. */
+  | { readonly kind: 'index'; readonly base: Scalar; readonly key: Scalar; readonly type: 'dynamic' }
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly Scalar[]; readonly type: KqlType };
 
 export interface NamedScalar {
@@ -75,13 +102,28 @@ export type Tabular =
       readonly kind: 'join';
       readonly input: Tabular;
       readonly right: Tabular;
-      readonly join: 'inner' | 'leftouter' | 'leftsemi' | 'leftanti';
+      /** innerunique (Kusto's default): one left row per key (any one), then inner. */
+      readonly join: 'innerunique' | 'inner' | 'leftouter' | 'leftsemi' | 'leftanti';
       /** Equality keys: a column of the left side, a column of the right side. */
       readonly on: readonly { readonly left: string; readonly right: string; readonly type: KqlType }[];
       /** Output names of the right side's columns, in order (clashes renamed as Kusto does). */
       readonly rightNames: readonly string[];
     }
-  | { readonly kind: 'count'; readonly input: Tabular };
+  | { readonly kind: 'count'; readonly input: Tabular }
+  /**
+   * mv-expand of one dynamic value: a row per array element (none for an empty array, one for
+   * null or a scalar), a row per property of a bag (as a one-property bag), in column `name`.
+   */
+  /** The whole row with the greatest (least) expr per group: the output columns by name. */
+  | {
+      readonly kind: 'argBest';
+      readonly input: Tabular;
+      readonly by: readonly NamedScalar[];
+      readonly expr: Scalar;
+      readonly max: boolean;
+      readonly columns: readonly string[];
+    }
+  | { readonly kind: 'mvExpand'; readonly input: Tabular; readonly name: string; readonly expr: Scalar };
 
 /** A query: its tabular expression, output columns (as the analyzer names and types them). */
 export interface Query {

@@ -65,6 +65,30 @@ const BINARY: Readonly<Record<string, BinaryOp>> = {
   ModuloExpression: '%',
   ContainsExpression: 'contains',
   NotContainsExpression: '!contains',
+  ContainsCsExpression: 'contains_cs',
+  NotContainsCsExpression: '!contains_cs',
+  HasExpression: 'has',
+  NotHasExpression: '!has',
+  HasCsExpression: 'has_cs',
+  NotHasCsExpression: '!has_cs',
+  StartsWithExpression: 'startswith',
+  NotStartsWithExpression: '!startswith',
+  StartsWithCsExpression: 'startswith_cs',
+  NotStartsWithCsExpression: '!startswith_cs',
+  EndsWithExpression: 'endswith',
+  NotEndsWithExpression: '!endswith',
+  EndsWithCsExpression: 'endswith_cs',
+  NotEndsWithCsExpression: '!endswith_cs',
+  EqualTildeExpression: '=~',
+  BangTildeExpression: '!~',
+};
+
+/** `in` and its variants: negated, case-insensitive. */
+const IN: Readonly<Record<string, { negated: boolean; caseInsensitive: boolean }>> = {
+  InExpression: { negated: false, caseInsensitive: false },
+  NotInExpression: { negated: true, caseInsensitive: false },
+  InCsExpression: { negated: false, caseInsensitive: true },
+  NotInCsExpression: { negated: true, caseInsensitive: true },
 };
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -148,7 +172,41 @@ const FUNCTIONS = new Set([
   'iff',
   'iif',
   'ipv4_is_in_range',
+  'ipv4_is_private',
+  'split',
+  'case',
+  'coalesce',
+  'todynamic',
+  'parse_json',
+  'todecimal',
+  'tolong',
+  'toint',
+  'toreal',
+  'todouble',
+  'trim',
+  'trim_start',
+  'trim_end',
+  'round',
+  'array_length',
 ]);
+
+/** The aggregate functions this engine compiles. */
+const AGGREGATES = new Set([
+  'count',
+  'countif',
+  'sum',
+  'sumif',
+  'min',
+  'max',
+  'avg',
+  'dcount',
+  'make_set',
+  'make_list',
+  'take_any',
+]);
+
+/** Inside a summarize: turns an aggregate call into a reference to the column computing it. */
+let aggregateCalls: ((n: any, fn: string) => Scalar) | null = null;
 
 /** The scalar `let` bindings in scope, by name: a reference to one is replaced by its value. */
 let bindings = new Map<string, any>();
@@ -163,10 +221,34 @@ function scalar(n: any): Scalar {
     return { kind: 'column', name: String(n.SimpleName), type: typeOf(n) };
   }
   if (kind.endsWith('LiteralExpression')) return literal(n);
+  if (kind === 'UnaryMinusExpression') {
+    const operand = scalar(n.Expression);
+    if (operand.kind === 'literal' && typeof operand.value === 'number')
+      return { ...operand, value: -operand.value };
+    const zero: Scalar = { kind: 'literal', type: operand.type, value: 0 };
+    return { kind: 'binary', op: '-', left: zero, right: operand, type: typeOf(n) };
+  }
+  if (kind === 'ElementExpression')
+    return { kind: 'index', base: scalar(n.Expression), key: scalar(n.Selector.Expression), type: 'dynamic' };
+  if (kind === 'PathExpression') {
+    const key = String(n.Selector?.SimpleName ?? '');
+    return {
+      kind: 'index',
+      base: scalar(n.Expression),
+      key: { kind: 'literal', type: 'string', value: key },
+      type: 'dynamic',
+    };
+  }
+  const inOp = IN[kind];
+  if (inOp) {
+    const values = items(n.Right.Expressions).map(scalar);
+    return { kind: 'in', operand: scalar(n.Left), values, ...inOp, type: 'bool' };
+  }
   const op = BINARY[kind];
   if (op) return { kind: 'binary', op, left: scalar(n.Left), right: scalar(n.Right), type: typeOf(n) };
   if (kind === 'FunctionCallExpression') {
     const fn = String(n.Name.SimpleName).toLowerCase();
+    if (aggregateCalls && AGGREGATES.has(fn)) return aggregateCalls(n, fn);
     if (!FUNCTIONS.has(fn)) throw new UnsupportedError(`the function ${fn}()`, n.TextStart);
     const args = items(n.ArgumentList.Expressions).map(scalar);
     if (fn === 'not') return { kind: 'not', operand: args[0], type: 'bool' };
@@ -199,6 +281,8 @@ function operator(input: Tabular, n: any): Tabular {
       return { kind: 'take', input, count: Number((scalar(n.Expression) as { value: number }).value) };
     case 'CountOperator':
       return { kind: 'count', input };
+    case 'MvExpandOperator':
+      return mvExpand(input, n);
     case 'JoinOperator':
       return join(input, n);
     case 'DistinctOperator': {
@@ -229,27 +313,8 @@ function operator(input: Tabular, n: any): Tabular {
         ? { kind: 'extend', input, columns }
         : { kind: 'project', input, columns };
     }
-    case 'SummarizeOperator': {
-      const aggs = items(n.Aggregates);
-      const by = n.ByClause ? items(n.ByClause.Expressions) : [];
-      const names = columnNames(n); // the by columns first, then the aggregates
-      const byCols = by.map((e, i) => named(e, names[i]));
-      const aggregates: Aggregate[] = aggs.map((a, i) => {
-        const call = kindOf(a) === 'SimpleNamedExpression' ? a.Expression : a;
-        if (kindOf(call) !== 'FunctionCallExpression')
-          throw new UnsupportedError('a summarize expression that is not an aggregate call', a.TextStart);
-        const fn = String(call.Name.SimpleName).toLowerCase();
-        if (!['count', 'sum', 'min', 'max', 'avg', 'dcount'].includes(fn))
-          throw new UnsupportedError(`the aggregate ${fn}()`, call.TextStart);
-        return {
-          name: names[by.length + i],
-          fn,
-          args: items(call.ArgumentList.Expressions).map(scalar),
-          type: typeOf(call),
-        };
-      });
-      return { kind: 'summarize', input, aggregates, by: byCols };
-    }
+    case 'SummarizeOperator':
+      return summarize(input, n);
     case 'SortOperator': {
       const keys: SortKey[] = items(n.Expressions).map((e) => {
         const ordered = kindOf(e) === 'OrderedExpression';
@@ -269,8 +334,96 @@ function operator(input: Tabular, n: any): Tabular {
   }
 }
 
-/** The join kinds compiled so far; innerunique (Kusto's default) needs its left-side dedup rule. */
-const JOIN_KINDS = new Set(['inner', 'leftouter', 'leftsemi', 'leftanti']);
+/**
+ * summarize: the aggregates are computed by group; an output that wraps them in scalar functions
+ * (`round(sum(x), 3)`) is computed after, from the aggregates' columns. `arg_max(x, *)` and
+ * `arg_min(x, *)` keep the whole row of the greatest (least) x per group.
+ */
+function summarize(input: Tabular, n: any): Tabular {
+  const aggs = items(n.Aggregates);
+  const by = n.ByClause ? items(n.ByClause.Expressions) : [];
+  const names = columnNames(n); // the by columns first, then the aggregates
+  const byCols = by.map((e, i) => named(e, names[i]));
+  const best = aggs.length === 1 ? argBest(input, aggs[0], byCols, names) : null;
+  if (best) return best;
+  const aggregates: Aggregate[] = [];
+  const outputs: NamedScalar[] = [];
+  aggs.forEach((a, i) => {
+    const expr = kindOf(a) === 'SimpleNamedExpression' ? a.Expression : a;
+    const name = names[by.length + i];
+    aggregateCalls = (call: any, fn: string): Scalar => {
+      const inner = `__agg${aggregates.length}`;
+      const saved = aggregateCalls;
+      aggregateCalls = null; // no aggregate inside an aggregate
+      try {
+        aggregates.push({
+          name: inner,
+          fn,
+          args: items(call.ArgumentList.Expressions).map(scalar),
+          type: typeOf(call),
+        });
+      } finally {
+        aggregateCalls = saved;
+      }
+      return { kind: 'column', name: inner, type: typeOf(call) };
+    };
+    try {
+      if (
+        kindOf(expr) === 'FunctionCallExpression' &&
+        !AGGREGATES.has(String(expr.Name.SimpleName).toLowerCase())
+      )
+        if (!FUNCTIONS.has(String(expr.Name.SimpleName).toLowerCase()))
+          throw new UnsupportedError(
+            `the aggregate ${String(expr.Name.SimpleName).toLowerCase()}()`,
+            expr.TextStart,
+          );
+      outputs.push({ name, expr: scalar(expr) });
+    } finally {
+      aggregateCalls = null;
+    }
+  });
+  const grouped: Tabular = { kind: 'summarize', input, aggregates, by: byCols };
+  // The common case, aggregates as they are, needs no second step.
+  if (outputs.every((o, i) => o.expr.kind === 'column' && o.expr.name === `__agg${i}`))
+    return { ...grouped, aggregates: aggregates.map((a, i) => ({ ...a, name: outputs[i].name })) };
+  const pass = byCols.map((b): NamedScalar => ({
+    name: b.name,
+    expr: { kind: 'column', name: b.name, type: b.expr.type },
+  }));
+  return { kind: 'project', input: grouped, columns: [...pass, ...outputs] };
+}
+
+/** `summarize arg_max(x, *) by k`: the whole row with the greatest x in each group. */
+function argBest(input: Tabular, a: any, by: NamedScalar[], names: string[]): Tabular | null {
+  if (kindOf(a) !== 'FunctionCallExpression') return null;
+  const fn = String(a.Name.SimpleName).toLowerCase();
+  if (fn !== 'arg_max' && fn !== 'arg_min') return null;
+  const args = items(a.ArgumentList.Expressions);
+  if (args.length !== 2 || kindOf(args[1]) !== 'StarExpression')
+    throw new UnsupportedError(`${fn}() with arguments other than (expression, *)`, a.TextStart);
+  return { kind: 'argBest', input, by, expr: scalar(args[0]), max: fn === 'arg_max', columns: names };
+}
+
+function mvExpand(input: Tabular, n: any): Tabular {
+  const exprs = items(n.Expressions);
+  if (exprs.length !== 1) throw new UnsupportedError('mv-expand of several columns', n.TextStart);
+  if (n.Parameters?.Count > 0 || n.WithItemIndex || n.RowLimit)
+    throw new UnsupportedError('mv-expand with parameters, with_itemindex or limit', n.TextStart);
+  const e = exprs[0];
+  if (e.ToTypeOf) throw new UnsupportedError('mv-expand to typeof()', e.ToTypeOf.TextStart);
+  const x = e.Expression;
+  const name =
+    kindOf(x) === 'SimpleNamedExpression'
+      ? String(x.Name.SimpleName)
+      : kindOf(x) === 'NameReference'
+        ? String(x.SimpleName)
+        : null;
+  if (!name) throw new UnsupportedError('mv-expand of an unnamed expression', x.TextStart);
+  return { kind: 'mvExpand', input, name, expr: named(x, name).expr };
+}
+
+/** The join kinds compiled so far; innerunique is Kusto's default. */
+const JOIN_KINDS = new Set(['innerunique', 'inner', 'leftouter', 'leftsemi', 'leftanti']);
 
 function join(input: Tabular, n: any): Tabular {
   let kind = 'innerunique';
@@ -280,11 +433,7 @@ function join(input: Tabular, n: any): Tabular {
     if (String(p.Name?.SimpleName).toLowerCase() === 'kind')
       kind = String(p.Expression?.Token?.Text ?? '').toLowerCase();
   }
-  if (!JOIN_KINDS.has(kind))
-    throw new UnsupportedError(
-      `join kind=${kind}${kind === 'innerunique' ? ' (the default)' : ''}`,
-      n.TextStart,
-    );
+  if (!JOIN_KINDS.has(kind)) throw new UnsupportedError(`join kind=${kind}`, n.TextStart);
   const on = items(n.ConditionClause?.Expressions ?? { Count: 0 }).map((e) => {
     // `on X` (same name both sides) or `on $left.X == $right.Y`.
     if (kindOf(e) === 'NameReference')
@@ -311,7 +460,7 @@ function join(input: Tabular, n: any): Tabular {
     kind: 'join',
     input,
     right,
-    join: kind as 'inner' | 'leftouter' | 'leftsemi' | 'leftanti',
+    join: kind as 'innerunique' | 'inner' | 'leftouter' | 'leftsemi' | 'leftanti',
     on,
     rightNames: kind === 'leftsemi' || kind === 'leftanti' ? [] : all.slice(leftCount),
   };
