@@ -90,15 +90,17 @@ export async function buildAnalytics(
       }
       // NTA and Flows read the same tuples and write different tables: side by side, one fills
       // the cores while the other waits on a step that runs on one thread (a sort, a commit).
+      // Both settle before the side session closes: one failing must not cut the other off mid-query.
       const side = await store.session();
-      try {
-        [rows, flows] = await Promise.all([
-          buildNetAnalytics(store, from, to, minutes),
-          buildFlows(side, full ? null : lastBatch),
-        ]);
-      } finally {
-        side.close();
-      }
+      const [nta, fl] = await Promise.allSettled([
+        buildNetAnalytics(store, from, to, minutes),
+        buildFlows(side, full ? null : lastBatch),
+      ]);
+      side.close();
+      if (nta.status === 'rejected') throw nta.reason;
+      if (fl.status === 'rejected') throw fl.reason;
+      rows = nta.value;
+      flows = fl.value;
     }
     await store.run(
       `INSERT OR REPLACE INTO _settings VALUES ('analytics.batch', ${sqlString(String(state.batch))}, now()::TIMESTAMP),
