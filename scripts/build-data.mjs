@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+// Runs after tsc: the project's own SQL quoting.
+import { sqlString } from '../dist/src/ingest/sql-literal.js';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,7 +17,6 @@ const out = join(root, 'dist', 'data', 'asn-ipv4.parquet');
 
 if (existsSync(out) && statSync(out).mtimeMs >= statSync(csv).mtimeMs) process.exit(0);
 mkdirSync(dirname(out), { recursive: true });
-const quote = (s) => `'${s.replace(/'/g, "''")}'`;
 const db = await DuckDBInstance.create(':memory:', {
   autoinstall_known_extensions: 'false',
   autoload_known_extensions: 'false',
@@ -23,9 +24,9 @@ const db = await DuckDBInstance.create(':memory:', {
 const c = await db.connect();
 await c.run(`COPY (
     SELECT column0::UBIGINT AS RangeStart, column1::UBIGINT AS RangeEnd, column2::BIGINT AS Asn, column3 AS Owner
-    FROM read_csv(${quote(csv)}, header = false,
+    FROM read_csv(${sqlString(csv)}, header = false,
       columns = {'column0': 'VARCHAR', 'column1': 'VARCHAR', 'column2': 'VARCHAR', 'column3': 'VARCHAR'})
     ORDER BY RangeStart)
-  TO ${quote(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
 c.closeSync();
 db.closeSync();

@@ -368,15 +368,11 @@ function summarize(input: Tabular, n: any): Tabular {
       return { kind: 'column', name: inner, type: typeOf(call) };
     };
     try {
-      if (
-        kindOf(expr) === 'FunctionCallExpression' &&
-        !AGGREGATES.has(String(expr.Name.SimpleName).toLowerCase())
-      )
-        if (!FUNCTIONS.has(String(expr.Name.SimpleName).toLowerCase()))
-          throw new UnsupportedError(
-            `the aggregate ${String(expr.Name.SimpleName).toLowerCase()}()`,
-            expr.TextStart,
-          );
+      // A top-level call that is neither an aggregate nor a scalar function is named as an aggregate.
+      const top =
+        kindOf(expr) === 'FunctionCallExpression' ? String(expr.Name.SimpleName).toLowerCase() : null;
+      if (top && !AGGREGATES.has(top) && !FUNCTIONS.has(top))
+        throw new UnsupportedError(`the aggregate ${top}()`, expr.TextStart);
       outputs.push({ name, expr: scalar(expr) });
     } finally {
       aggregateCalls = null;

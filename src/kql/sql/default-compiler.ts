@@ -3,29 +3,29 @@ import { UnsupportedError } from '../lower.js';
 import { publicColumns, tables } from '../../schema/tables.js';
 import { ipv4Range, sqlIpv4Number, sqlIsPrivate } from '../../enrich/ip.js';
 
-/** String operators: the SQL function, whether it is case-sensitive, whether it is negated. */
-const STRING_OPS: Readonly<Record<string, { op: string; cs: boolean; negated: boolean }>> =
-  Object.fromEntries(
-    (['contains', 'has', 'startswith', 'endswith'] as const)
-      .flatMap((name) =>
-        [false, true].flatMap((cs) =>
-          [false, true].map((negated) => [
-            `${negated ? '!' : ''}${name}${cs ? '_cs' : ''}`,
-            {
-              op: { contains: 'contains', has: 'has', startswith: 'starts_with', endswith: 'ends_with' }[
-                name
-              ],
-              cs,
-              negated,
-            },
-          ]),
-        ),
-      )
-      .concat([
-        ['=~', { op: 'equal', cs: false, negated: false }],
-        ['!~', { op: 'equal', cs: false, negated: true }],
+/** String operators: how each compares two (case-folded unless _cs) texts, and whether it is negated. */
+const STRING_OPS: Readonly<
+  Record<string, { test: 'has' | ((x: string, y: string) => string); cs: boolean; negated: boolean }>
+> = Object.fromEntries(
+  (['contains', 'has', 'startswith', 'endswith', '=~'] as const).flatMap((name) =>
+    (name === '=~' ? [false] : [false, true]).flatMap((cs) =>
+      [false, true].map((negated) => [
+        name === '=~' ? (negated ? '!~' : '=~') : `${negated ? '!' : ''}${name}${cs ? '_cs' : ''}`,
+        {
+          test: {
+            contains: (x: string, y: string) => `contains(${x}, ${y})`,
+            has: 'has' as const,
+            startswith: (x: string, y: string) => `starts_with(${x}, ${y})`,
+            endswith: (x: string, y: string) => `ends_with(${x}, ${y})`,
+            '=~': (x: string, y: string) => `(${x} = ${y})`,
+          }[name],
+          cs,
+          negated,
+        },
       ]),
-  );
+    ),
+  ),
+);
 
 /** The SQL of a tabular node and the columns it yields, in order. */
 interface Compiled {
@@ -307,12 +307,7 @@ export abstract class DefaultCompiler {
       // String operators read a dynamic operand as its text, and fold case unless they are _cs.
       const [a, b] = [this.as(s.left, 'string'), this.as(s.right, 'string')];
       const [x, y] = text.cs ? [a, b] : [`lower(${a})`, `lower(${b})`];
-      const test =
-        text.op === 'has'
-          ? this.hasTerm(x, s.right, text.cs)
-          : text.op === 'equal'
-            ? `(${x} = ${y})`
-            : `${text.op}(${x}, ${y})`;
+      const test = text.test === 'has' ? this.hasTerm(x, s.right, text.cs) : text.test(x, y);
       return text.negated ? `(NOT ${test})` : test;
     }
     const [l, r] = this.comparable(s.left, s.right);
@@ -407,7 +402,11 @@ export abstract class DefaultCompiler {
       const t = `json_extract_string(${v}, '$')`;
       return type === 'string' ? `coalesce(${t}, '')` : `TRY_CAST(${t} AS ${this.sqlType(type)})`;
     }
-    if (type === 'string') return `coalesce(CAST(${v} AS VARCHAR), '')`;
+    if (type === 'string') {
+      // Kusto spells these exactly as SQL's casts do; other types (datetime, real) differ.
+      if (!['long', 'int', 'bool'].includes(x.type)) throw new UnsupportedError(`tostring() of ${x.type}`, 0);
+      return `coalesce(CAST(${v} AS VARCHAR), '')`;
+    }
     return `TRY_CAST(${v} AS ${this.sqlType(type)})`;
   }
 
@@ -486,14 +485,8 @@ export abstract class DefaultCompiler {
         return sqlIsPrivate(sqlIpv4Number(this.as(s.args[0], 'string')));
       case 'ipv4_is_in_range':
         return this.ipv4InRange(s.args[0], s.args[1]);
-      case 'tostring': {
-        const t = s.args[0].type;
-        if (t === 'dynamic') return this.as(s.args[0], 'string');
-        // Kusto spells these exactly as SQL's casts do; other types (datetime, real) differ.
-        if (!['string', 'long', 'int', 'bool'].includes(t))
-          throw new UnsupportedError(`tostring() of ${t}`, 0);
-        return `coalesce(CAST(${a[0]} AS VARCHAR), '')`;
-      }
+      case 'tostring':
+        return this.as(s.args[0], 'string');
       case 'now':
         return this.timestamp(this.now.toISOString());
       case 'ago':
