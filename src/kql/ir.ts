@@ -43,7 +43,7 @@ export type BinaryOp =
 
 export type Scalar =
   | { readonly kind: 'column'; readonly name: string; readonly type: KqlType }
-  /** datetime values are ISO strings, timespans microseconds. */
+  /** datetime values are ISO strings, timespans microseconds, a long beyond 2^53 its digits. */
   | { readonly kind: 'literal'; readonly type: KqlType; readonly value: string | number | boolean | null }
   | {
       readonly kind: 'binary';
@@ -103,17 +103,28 @@ export type Tabular =
       readonly input: Tabular;
       readonly right: Tabular;
       /** innerunique (Kusto's default): one left row per key (any one), then inner. */
-      readonly join: 'innerunique' | 'inner' | 'leftouter' | 'leftsemi' | 'leftanti';
+      readonly join: JoinKind;
       /** Equality keys: a column of the left side, a column of the right side. */
       readonly on: readonly { readonly left: string; readonly right: string; readonly type: KqlType }[];
-      /** Output names of the right side's columns, in order (clashes renamed as Kusto does). */
-      readonly rightNames: readonly string[];
+      /** The output columns: left's (none for the right semi and anti kinds), then right's, renamed. */
+      readonly leftColumns: readonly string[];
+      readonly rightColumns: readonly { readonly from: string; readonly as: string }[];
+    }
+  /** Literal rows: `datatable` and `print`. */
+  | {
+      readonly kind: 'rows';
+      readonly columns: readonly Column[];
+      readonly rows: readonly (readonly Scalar[])[];
+    }
+  /** Tables one after the other, matched by column name (a column a leg lacks is null there). */
+  | {
+      readonly kind: 'union';
+      readonly inputs: readonly Tabular[];
+      readonly columns: readonly Column[];
+      /** `withsource=Name`: a column naming each row's leg. */
+      readonly source: { readonly name: string; readonly labels: readonly string[] } | null;
     }
   | { readonly kind: 'count'; readonly input: Tabular }
-  /**
-   * mv-expand of one dynamic value: a row per array element (none for an empty array, one for
-   * null or a scalar), a row per property of a bag (as a one-property bag), in column `name`.
-   */
   /** The whole row with the greatest (least) expr per group: the output columns by name. */
   | {
       readonly kind: 'argBest';
@@ -123,12 +134,42 @@ export type Tabular =
       readonly max: boolean;
       readonly columns: readonly string[];
     }
-  | { readonly kind: 'mvExpand'; readonly input: Tabular; readonly name: string; readonly expr: Scalar };
+  /**
+   * mv-expand: a row per array element (none for an empty array, one for null or a scalar), a row
+   * per property of a bag (as a one-property bag), converted to `to`.
+   */
+  | {
+      readonly kind: 'mvExpand';
+      readonly input: Tabular;
+      /** Expanded side by side: row i holds element i of each (null where one is shorter). */
+      readonly columns: readonly { readonly name: string; readonly expr: Scalar; readonly to: KqlType }[];
+      /** `with_itemindex=Name`: the element's position, from 0. */
+      readonly index: string | null;
+      /** `limit N`: at most N rows per input row. */
+      readonly limit: number | null;
+    };
+
+/** A column: its name and Kusto type. */
+export interface Column {
+  readonly name: string;
+  readonly type: KqlType;
+}
+
+export type JoinKind =
+  | 'innerunique'
+  | 'inner'
+  | 'leftouter'
+  | 'rightouter'
+  | 'fullouter'
+  | 'leftsemi'
+  | 'leftanti'
+  | 'rightsemi'
+  | 'rightanti';
 
 /** A query: its tabular expression, output columns (as the analyzer names and types them). */
 export interface Query {
   readonly body: Tabular;
-  readonly columns: readonly { readonly name: string; readonly type: KqlType }[];
+  readonly columns: readonly Column[];
   /** `render` does not change the result: its chart type is returned beside it. */
   readonly render: string | null;
 }

@@ -1,5 +1,16 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- Kusto.Language's syntax nodes carry no ES types. */
-import type { Aggregate, BinaryOp, KqlType, NamedScalar, Query, Scalar, SortKey, Tabular } from './ir.js';
+import type {
+  Aggregate,
+  BinaryOp,
+  Column,
+  JoinKind,
+  KqlType,
+  NamedScalar,
+  Query,
+  Scalar,
+  SortKey,
+  Tabular,
+} from './ir.js';
 import { kustoLanguage } from './kusto-language.js';
 
 /** A query construct the engine does not handle yet: named, with its position, never approximated. */
@@ -22,6 +33,14 @@ function kindOf(n: any): string {
       if (typeof v === 'number') kindNames[v] = k;
   }
   return kindNames[n.Kind] ?? String(n.Kind);
+}
+
+/** An operator's named parameters (`kind=inner`, `withsource=T`): a plain list, not a separated one. */
+function parameters(n: any): any[] {
+  const list = n.Parameters;
+  const out: any[] = [];
+  for (let i = 0; i < (list?.Count ?? 0); i++) out.push(list.getItem(i));
+  return out;
 }
 
 /** The elements of a Kusto separated list. */
@@ -131,9 +150,12 @@ function literal(n: any): Scalar {
     case 'int':
     case 'real':
     case 'decimal': {
-      const inner = /^\w+\((.*)\)$/.exec(text)?.[1] ?? text;
+      const inner = (/^\w+\((.*)\)$/.exec(text)?.[1] ?? text).trim();
       const value = Number(inner);
       if (!Number.isFinite(value)) throw new UnsupportedError(`the literal ${text}`, n.TextStart);
+      // A long beyond 2^53 keeps its exact digits (as text; the compiler checks them).
+      if ((type === 'long' || type === 'int') && !Number.isSafeInteger(value) && /^-?\d+$/.test(inner))
+        return { kind: 'literal', type, value: BigInt(inner).toString() };
       return { kind: 'literal', type, value };
     }
     case 'timespan': {
@@ -152,6 +174,23 @@ function literal(n: any): Scalar {
     default:
       throw new UnsupportedError(`${type} literals`, n.TextStart);
   }
+}
+
+/** Operators with a list on their right: `x has_any ("a", "b")`. */
+const LIST_OPS: Readonly<Record<string, string>> = {
+  HasAnyExpression: 'has_any',
+  HasAllExpression: 'has_all',
+};
+
+/** `dynamic(...)`: its JSON (Kusto's dynamic literals are JSON, or null). */
+function dynamicLiteral(n: any): Scalar {
+  const text = String(n.Expression?.ToString?.() ?? '').trim();
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new UnsupportedError(`the dynamic literal ${text} (not strict JSON)`, n.TextStart);
+  }
+  return { kind: 'literal', type: 'dynamic', value: text };
 }
 
 /** The scalar functions this engine compiles (the analyzer has already checked their arguments). */
@@ -188,6 +227,40 @@ const FUNCTIONS = new Set([
   'trim_end',
   'round',
   'array_length',
+  'substring',
+  'indexof',
+  'replace_string',
+  'replace_regex',
+  'extract',
+  'strcat_delim',
+  'tobool',
+  'toboolean',
+  'todatetime',
+  'startofday',
+  'startofweek',
+  'startofmonth',
+  'startofyear',
+  'datetime_part',
+  'dayofweek',
+  'hourofday',
+  'getyear',
+  'getmonth',
+  'format_datetime',
+  'floor',
+  'bin_at',
+  'abs',
+  'sqrt',
+  'exp',
+  'log',
+  'log10',
+  'pow',
+  'pack_array',
+  'pack',
+  'bag_pack',
+  'set_union',
+  'parse_ipv4',
+  'ipv4_compare',
+  'ipv4_is_match',
 ]);
 
 /** The aggregate functions this engine compiles. */
@@ -203,21 +276,102 @@ const AGGREGATES = new Set([
   'make_set',
   'make_list',
   'take_any',
+  'avgif',
+  'dcountif',
+  'minif',
+  'maxif',
+  'make_set_if',
+  'make_list_if',
+  'make_bag',
+  'stdev',
+  'stdevif',
+  'stdevp',
+  'variance',
+  'varianceif',
+  'variancep',
+  'percentile',
 ]);
 
 /** Inside a summarize: turns an aggregate call into a reference to the column computing it. */
 let aggregateCalls: ((n: any, fn: string) => Scalar) | null = null;
 
-/** The scalar `let` bindings in scope, by name: a reference to one is replaced by its value. */
-let bindings = new Map<string, any>();
+/**
+ * What a name in scope stands for: a `let` expression (syntax, lowered where it is used), a
+ * function parameter's argument (already lowered in the caller's scope), or a `let` function.
+ */
+type Binding =
+  { readonly node: any } | { readonly scalar: Scalar } | { readonly table: Tabular } | { readonly fn: any };
+
+/** The `let` bindings and function parameters in scope, by name. */
+let bindings = new Map<string, Binding>();
+
+/** Runs fn with extra bindings in scope (a function body's parameters). */
+function withBindings<T>(extra: Map<string, Binding>, fn: () => T): T {
+  const saved = bindings;
+  bindings = new Map([...saved, ...extra]);
+  try {
+    return fn();
+  } finally {
+    bindings = saved;
+  }
+}
+
+/**
+ * A call of a `let` function: its parameters bound to the arguments (lowered here, in the caller's
+ * scope; missing ones take their defaults), then its body lowered by `body`. A tabular parameter
+ * takes `input` (for `invoke`) or a tabular argument.
+ */
+function invoke<T>(decl: any, call: any, input: Tabular | null, body: (expr: any) => T): T {
+  const params = items(decl.Parameters.Parameters);
+  const args = items(call.ArgumentList.Expressions);
+  const extra = new Map<string, Binding>();
+  params.forEach((p, i) => {
+    const name = String(p.NameAndType.Name.SimpleName);
+    const tabularParam = kindOf(p.NameAndType.Type) === 'SchemaTypeExpression';
+    if (tabularParam) {
+      const arg = input && i === 0 ? null : args[input ? i - 1 : i];
+      extra.set(name, { table: arg ? tabular(arg) : (input as Tabular) });
+      return;
+    }
+    const arg = args[input ? i - 1 : i] ?? p.DefaultValue?.Value;
+    if (!arg)
+      throw new UnsupportedError(
+        `a call of ${String(call.Name.SimpleName)}() without ${name}`,
+        call.TextStart,
+      );
+    extra.set(name, { scalar: scalar(arg) });
+  });
+  return withBindings(extra, () => {
+    const statements = items(decl.Body.Statements ?? { Count: 0 });
+    for (const st of statements) bind(st);
+    return body(decl.Body.Expression);
+  });
+}
+
+/** Brings one `let` statement into scope. */
+function bind(st: any): void {
+  if (kindOf(st) !== 'LetStatement') throw new UnsupportedError(describe(kindOf(st)), st.TextStart);
+  const name = String(st.Name.SimpleName);
+  const e = st.Expression;
+  if (kindOf(e) === 'FunctionDeclaration') bindings.set(name, { fn: e });
+  else bindings.set(name, { node: e });
+}
+
+/** Whether a syntax node yields a table (rather than a scalar). */
+function isTabular(n: any): boolean {
+  return Boolean(n?.ResultType?.Columns);
+}
 
 function scalar(n: any): Scalar {
   const kind = kindOf(n);
   if (kind === 'ParenthesizedExpression') return scalar(n.Expression);
   if (kind === 'NameReference') {
     const bound = bindings.get(String(n.SimpleName));
-    const isVariable = String(n.ReferencedSymbol?.constructor?.$$name ?? '').endsWith('VariableSymbol');
-    if (bound && isVariable) return scalar(bound);
+    const symbol = String(n.ReferencedSymbol?.constructor?.$$name ?? '');
+    if (bound && /(Variable|Parameter)Symbol$/.test(symbol)) {
+      if ('scalar' in bound) return bound.scalar;
+      if ('node' in bound) return scalar(bound.node);
+    }
     return { kind: 'column', name: String(n.SimpleName), type: typeOf(n) };
   }
   if (kind.endsWith('LiteralExpression')) return literal(n);
@@ -225,6 +379,8 @@ function scalar(n: any): Scalar {
     const operand = scalar(n.Expression);
     if (operand.kind === 'literal' && typeof operand.value === 'number')
       return { ...operand, value: -operand.value };
+    if (operand.kind === 'literal' && typeof operand.value === 'string' && operand.type !== 'string')
+      return { ...operand, value: (-BigInt(operand.value)).toString() };
     const zero: Scalar = { kind: 'literal', type: operand.type, value: 0 };
     return { kind: 'binary', op: '-', left: zero, right: operand, type: typeOf(n) };
   }
@@ -246,7 +402,27 @@ function scalar(n: any): Scalar {
   }
   const op = BINARY[kind];
   if (op) return { kind: 'binary', op, left: scalar(n.Left), right: scalar(n.Right), type: typeOf(n) };
+  if (kind === 'DynamicExpression') return dynamicLiteral(n);
+  if (kind === 'BetweenExpression' || kind === 'NotBetweenExpression') {
+    const x = scalar(n.Left);
+    const low = scalar(n.Right.First);
+    const high = scalar(n.Right.Second);
+    return {
+      kind: 'call',
+      fn: kind === 'BetweenExpression' ? 'between' : '!between',
+      args: [x, low, high],
+      type: 'bool',
+    };
+  }
+  if (LIST_OPS[kind]) {
+    const values = items(n.Right.Expressions).map(scalar);
+    return { kind: 'call', fn: LIST_OPS[kind], args: [scalar(n.Left), ...values], type: 'bool' };
+  }
+  if (kind === 'MatchesRegexExpression')
+    return { kind: 'call', fn: 'matches_regex', args: [scalar(n.Left), scalar(n.Right)], type: 'bool' };
   if (kind === 'FunctionCallExpression') {
+    const own = bindings.get(String(n.Name.SimpleName));
+    if (own && 'fn' in own) return invoke(own.fn, n, null, scalar);
     const fn = String(n.Name.SimpleName).toLowerCase();
     if (aggregateCalls && AGGREGATES.has(fn)) return aggregateCalls(n, fn);
     if (!FUNCTIONS.has(fn)) throw new UnsupportedError(`the function ${fn}()`, n.TextStart);
@@ -264,12 +440,29 @@ function named(n: any, name: string): NamedScalar {
     : { name, expr: scalar(n) };
 }
 
+/** The output columns of a tabular node, as the analyzer named and typed them. */
+function resultColumns(n: any): Column[] {
+  const cols = n.ResultType?.Columns;
+  const out: Column[] = [];
+  for (let i = 0; i < (cols?.Count ?? 0); i++) {
+    const c = cols.getItem(i);
+    out.push({ name: String(c.Name), type: TYPES[String(c.Type?.Name)] ?? 'dynamic' });
+  }
+  return out;
+}
+
 /** The output column names of a tabular node, as the analyzer computed them. */
 function columnNames(n: any): string[] {
-  const cols = n.ResultType?.Columns;
-  const out: string[] = [];
-  for (let i = 0; i < (cols?.Count ?? 0); i++) out.push(String(cols.getItem(i).Name));
-  return out;
+  return resultColumns(n).map((c) => c.name);
+}
+
+/** The columns of the operator's output, each read from the input column of the same name. */
+function passThrough(input: Tabular, n: any, renamed = new Map<string, string>()): Tabular {
+  const columns = resultColumns(n).map((c): NamedScalar => ({
+    name: c.name,
+    expr: { kind: 'column', name: renamed.get(c.name) ?? c.name, type: c.type },
+  }));
+  return { kind: 'project', input, columns };
 }
 
 function operator(input: Tabular, n: any): Tabular {
@@ -315,23 +508,90 @@ function operator(input: Tabular, n: any): Tabular {
     }
     case 'SummarizeOperator':
       return summarize(input, n);
-    case 'SortOperator': {
-      const keys: SortKey[] = items(n.Expressions).map((e) => {
-        const ordered = kindOf(e) === 'OrderedExpression';
-        const expr = scalar(ordered ? e.Expression : e);
-        const dir = ordered ? String(e.Ordering?.AscOrDescKeyword?.Text ?? '').toLowerCase() : '';
-        const desc = dir !== 'asc';
-        const nulls = ordered
-          ? String(e.Ordering?.NullsClause?.FirstOrLastKeyword?.Text ?? '').toLowerCase()
-          : '';
-        // Kusto's default: nulls last when descending, first when ascending.
-        return { expr, desc, nullsFirst: nulls ? nulls === 'first' : !desc };
-      });
-      return { kind: 'sort', input, keys };
+    case 'ProjectAwayOperator':
+    case 'ProjectKeepOperator':
+    case 'ProjectReorderOperator':
+      return passThrough(input, n);
+    case 'ProjectRenameOperator': {
+      const renamed = new Map<string, string>();
+      for (const e of items(n.Expressions))
+        renamed.set(String(e.Name.SimpleName), String(e.Expression.SimpleName));
+      return passThrough(input, n, renamed);
     }
+    case 'TopOperator': {
+      const count = scalar(n.Expression);
+      if (count.kind !== 'literal' || typeof count.value !== 'number')
+        throw new UnsupportedError('top with a count that is not a constant', n.TextStart);
+      return {
+        kind: 'take',
+        input: { kind: 'sort', input, keys: [sortKey(n.ByExpression)] },
+        count: count.value,
+      };
+    }
+    case 'UnionOperator':
+      return union(
+        [
+          { node: n.Parent?.Expression, lowered: input },
+          ...items(n.Expressions).map((e) => ({ node: e, lowered: null })),
+        ],
+        n,
+      );
+    case 'LookupOperator':
+      return join(input, n, true);
+    case 'InvokeOperator': {
+      const call = n.Function;
+      const own =
+        kindOf(call) === 'FunctionCallExpression' ? bindings.get(String(call.Name.SimpleName)) : undefined;
+      if (!own || !('fn' in own)) throw new UnsupportedError('invoke of a built-in function', n.TextStart);
+      return invoke(own.fn, call, input, tabular);
+    }
+    case 'AsOperator':
+      // `as Name` only names the result (for a later withsource): the rows are unchanged.
+      return input;
+    case 'SerializeOperator':
+      if (items(n.Expressions).length > 0)
+        throw new UnsupportedError('serialize with new columns (row_number() and friends)', n.TextStart);
+      return input;
+    case 'SortOperator':
+      return { kind: 'sort', input, keys: items(n.Expressions).map(sortKey) };
     default:
       throw new UnsupportedError(describe(kind), n.TextStart);
   }
+}
+
+/** A sort key; Kusto's defaults: descending, nulls last when descending and first when ascending. */
+function sortKey(e: any): SortKey {
+  const ordered = kindOf(e) === 'OrderedExpression';
+  const expr = scalar(ordered ? e.Expression : e);
+  const dir = ordered ? String(e.Ordering?.AscOrDescKeyword?.Text ?? '').toLowerCase() : '';
+  const desc = dir !== 'asc';
+  const nulls = ordered ? String(e.Ordering?.NullsClause?.FirstOrLastKeyword?.Text ?? '').toLowerCase() : '';
+  return { expr, desc, nullsFirst: nulls ? nulls === 'first' : !desc };
+}
+
+/**
+ * union: the legs matched by column name into the analyzer's output columns. Where legs disagree
+ * on a column's type Kusto renames it per type (`x_long`, `x_string`); that is refused for now.
+ */
+function union(legs: { node: any; lowered: Tabular | null }[], n: any): Tabular {
+  let source: string | null = null;
+  for (const p of parameters(n)) {
+    const name = String(p.Name?.SimpleName ?? '').toLowerCase();
+    if (name === 'withsource' || name === 'with_source') source = String(p.Expression?.SimpleName ?? '');
+    else if (name !== 'isfuzzy' && name !== 'kind') throw new UnsupportedError(`union ${name}=`, p.TextStart);
+  }
+  const columns = resultColumns(n).filter((c) => c.name !== source);
+  const known = new Set<string>();
+  const inputs = legs.map((leg) => {
+    columnNames(leg.node).forEach((c) => known.add(c));
+    return leg.lowered ?? tabular(leg.node);
+  });
+  const odd = columns.find((c) => !known.has(c.name));
+  if (odd) throw new UnsupportedError(`union of legs whose column types differ (${odd.name})`, n.TextStart);
+  const labels = legs.map((leg, i) =>
+    kindOf(leg.node) === 'NameReference' ? String(leg.node.SimpleName) : `union_arg${i}`,
+  );
+  return { kind: 'union', inputs, columns, source: source ? { name: source, labels } : null };
 }
 
 /**
@@ -344,13 +604,28 @@ function summarize(input: Tabular, n: any): Tabular {
   const by = n.ByClause ? items(n.ByClause.Expressions) : [];
   const names = columnNames(n); // the by columns first, then the aggregates
   const byCols = by.map((e, i) => named(e, names[i]));
-  const best = aggs.length === 1 ? argBest(input, aggs[0], byCols, names) : null;
+  const best = aggs.length === 1 ? argBest(input, aggs[0], byCols, names, by.length) : null;
   if (best) return best;
   const aggregates: Aggregate[] = [];
   const outputs: NamedScalar[] = [];
-  aggs.forEach((a, i) => {
+  let next = by.length; // the analyzer's name of the next output column
+  aggs.forEach((a) => {
     const expr = kindOf(a) === 'SimpleNamedExpression' ? a.Expression : a;
-    const name = names[by.length + i];
+    // percentiles(x, 50, 95) is one percentile column per percentage.
+    if (
+      kindOf(expr) === 'FunctionCallExpression' &&
+      String(expr.Name.SimpleName).toLowerCase() === 'percentiles'
+    ) {
+      const [x, ...ps] = items(expr.ArgumentList.Expressions).map(scalar);
+      for (const p of ps) {
+        const name = names[next++];
+        const inner = `__agg${aggregates.length}`;
+        aggregates.push({ name: inner, fn: 'percentile', args: [x, p], type: x.type });
+        outputs.push({ name, expr: { kind: 'column', name: inner, type: x.type } });
+      }
+      return;
+    }
+    const name = names[next++];
     aggregateCalls = (call: any, fn: string): Scalar => {
       const inner = `__agg${aggregates.length}`;
       const saved = aggregateCalls;
@@ -389,48 +664,97 @@ function summarize(input: Tabular, n: any): Tabular {
   return { kind: 'project', input: grouped, columns: [...pass, ...outputs] };
 }
 
-/** `summarize arg_max(x, *) by k`: the whole row with the greatest x in each group. */
-function argBest(input: Tabular, a: any, by: NamedScalar[], names: string[]): Tabular | null {
-  if (kindOf(a) !== 'FunctionCallExpression') return null;
-  const fn = String(a.Name.SimpleName).toLowerCase();
+/**
+ * `summarize arg_max(x, *) by k`: the whole row with the greatest x in each group;
+ * `arg_max(x, a, b)`: x, a and b of that row (computed as columns first, named as the analyzer does).
+ */
+function argBest(
+  input: Tabular,
+  a: any,
+  by: NamedScalar[],
+  names: string[],
+  byCount: number,
+): Tabular | null {
+  const call = kindOf(a) === 'SimpleNamedExpression' ? a.Expression : a;
+  if (kindOf(call) !== 'FunctionCallExpression') return null;
+  const fn = String(call.Name.SimpleName).toLowerCase();
   if (fn !== 'arg_max' && fn !== 'arg_min') return null;
-  const args = items(a.ArgumentList.Expressions);
-  if (args.length !== 2 || kindOf(args[1]) !== 'StarExpression')
-    throw new UnsupportedError(`${fn}() with arguments other than (expression, *)`, a.TextStart);
-  return { kind: 'argBest', input, by, expr: scalar(args[0]), max: fn === 'arg_max', columns: names };
-}
-
-function mvExpand(input: Tabular, n: any): Tabular {
-  const exprs = items(n.Expressions);
-  if (exprs.length !== 1) throw new UnsupportedError('mv-expand of several columns', n.TextStart);
-  if (n.Parameters?.Count > 0 || n.WithItemIndex || n.RowLimit)
-    throw new UnsupportedError('mv-expand with parameters, with_itemindex or limit', n.TextStart);
-  const e = exprs[0];
-  if (e.ToTypeOf) throw new UnsupportedError('mv-expand to typeof()', e.ToTypeOf.TextStart);
-  const x = e.Expression;
-  const name =
-    kindOf(x) === 'SimpleNamedExpression'
-      ? String(x.Name.SimpleName)
-      : kindOf(x) === 'NameReference'
-        ? String(x.SimpleName)
-        : null;
-  if (!name) throw new UnsupportedError('mv-expand of an unnamed expression', x.TextStart);
-  return { kind: 'mvExpand', input, name, expr: named(x, name).expr };
-}
-
-/** The join kinds compiled so far; innerunique is Kusto's default. */
-const JOIN_KINDS = new Set(['innerunique', 'inner', 'leftouter', 'leftsemi', 'leftanti']);
-
-function join(input: Tabular, n: any): Tabular {
-  let kind = 'innerunique';
-  const params = n.Parameters;
-  for (let i = 0; i < (params?.Count ?? 0); i++) {
-    const p = params.getItem(i);
-    if (String(p.Name?.SimpleName).toLowerCase() === 'kind')
-      kind = String(p.Expression?.Token?.Text ?? '').toLowerCase();
+  const args = items(call.ArgumentList.Expressions);
+  const max = fn === 'arg_max';
+  if (args.some((x) => kindOf(x) === 'StarExpression')) {
+    if (args.length !== 2 || kindOf(args[1]) !== 'StarExpression' || call !== a)
+      throw new UnsupportedError(`${fn}() with * and other arguments, or renamed`, a.TextStart);
+    return { kind: 'argBest', input, by, expr: scalar(args[0]), max, columns: names };
   }
-  if (!JOIN_KINDS.has(kind)) throw new UnsupportedError(`join kind=${kind}`, n.TextStart);
-  const on = items(n.ConditionClause?.Expressions ?? { Count: 0 }).map((e) => {
+  if (call !== a || args.some((x) => kindOf(x) === 'SimpleNamedExpression'))
+    throw new UnsupportedError(`${fn}() with renamed outputs`, a.TextStart);
+  const outputs = args.map((x, i): NamedScalar => ({ name: names[byCount + i], expr: scalar(x) }));
+  const extended: Tabular = { kind: 'extend', input, columns: outputs };
+  const expr: Scalar = { kind: 'column', name: outputs[0].name, type: outputs[0].expr.type };
+  return { kind: 'argBest', input: extended, by, expr, max, columns: names };
+}
+
+/** mv-expand (and the old `mvexpand`): several columns side by side, `to typeof()`, `with_itemindex`, `limit`. */
+function mvExpand(input: Tabular, n: any): Tabular {
+  let index: string | null = null;
+  for (const p of parameters(n)) {
+    const name = String(p.Name?.SimpleName ?? '').toLowerCase();
+    if (name === 'with_itemindex') index = String(p.Expression?.SimpleName ?? '');
+    else if (name !== 'bagexpansion' || String(p.Expression?.ToString?.() ?? '') !== 'bag')
+      throw new UnsupportedError(`mv-expand ${name}=`, p.TextStart);
+  }
+  const columns = items(n.Expressions).map((e) => {
+    const x = e.Expression;
+    const name =
+      kindOf(x) === 'SimpleNamedExpression'
+        ? String(x.Name.SimpleName)
+        : kindOf(x) === 'NameReference'
+          ? String(x.SimpleName)
+          : null;
+    if (!name) throw new UnsupportedError('mv-expand of an unnamed expression', x.TextStart);
+    // `to typeof(T)` converts each element; without it an element stays dynamic.
+    return { name, expr: named(x, name).expr, to: e.ToTypeOf ? typeOf(e) : ('dynamic' as KqlType) };
+  });
+  let limit: number | null = null;
+  if (n.RowLimitClause) {
+    const l = scalar(n.RowLimitClause.RowLimit);
+    if (l.kind !== 'literal' || typeof l.value !== 'number')
+      throw new UnsupportedError('mv-expand limit that is not a constant', n.RowLimitClause.TextStart);
+    limit = l.value;
+  }
+  return { kind: 'mvExpand', input, columns, index, limit };
+}
+
+/** The join kinds; innerunique is Kusto's default (lookup's default is leftouter). */
+const JOIN_KINDS = new Set<string>([
+  'innerunique',
+  'inner',
+  'leftouter',
+  'rightouter',
+  'fullouter',
+  'leftsemi',
+  'leftanti',
+  'rightsemi',
+  'rightanti',
+]);
+
+/** join, and lookup (a join whose output keeps the right side's key columns only once). */
+function join(input: Tabular, n: any, lookup = false): Tabular {
+  let kind = lookup ? 'leftouter' : 'innerunique';
+  for (const p of parameters(n)) {
+    const name = String(p.Name?.SimpleName).toLowerCase();
+    if (name === 'kind')
+      kind = String(p.Expression?.Token?.Text ?? p.Expression?.ToString?.() ?? '').toLowerCase();
+    else if (name !== 'hint.strategy' && name !== 'hint.remote' && name !== 'hint.shufflekey')
+      throw new UnsupportedError(`${lookup ? 'lookup' : 'join'} ${name}=`, p.TextStart);
+  }
+  if (kind === 'anti') kind = 'leftanti';
+  if (kind === 'semi') kind = 'leftsemi';
+  if (kind === 'left') kind = 'leftouter';
+  if (!JOIN_KINDS.has(kind) || (lookup && kind !== 'leftouter' && kind !== 'inner'))
+    throw new UnsupportedError(`${lookup ? 'lookup' : 'join'} kind=${kind}`, n.TextStart);
+  const clause = lookup ? n.LookupClause : n.ConditionClause;
+  const on = items(clause?.Expressions ?? { Count: 0 }).map((e) => {
     // `on X` (same name both sides) or `on $left.X == $right.Y`.
     if (kindOf(e) === 'NameReference')
       return { left: String(e.SimpleName), right: String(e.SimpleName), type: typeOf(e) };
@@ -450,15 +774,29 @@ function join(input: Tabular, n: any): Tabular {
   });
   if (on.length === 0) throw new UnsupportedError('a join without keys', n.TextStart);
   const right = tabular(n.Expression);
-  const leftCount = columnNames(n.Parent?.Expression ?? {}).length;
+  const leftIn = columnNames(n.Parent?.Expression ?? {});
+  const rightIn = columnNames(n.Expression);
   const all = columnNames(n);
+  const rightOnly = kind === 'rightsemi' || kind === 'rightanti';
+  const leftOnly = kind === 'leftsemi' || kind === 'leftanti';
+  const leftColumns = rightOnly ? [] : leftIn;
+  // lookup leaves out the right side's keys; a join keeps them (renamed where names clash).
+  const rightKeys = new Set(on.map((k) => k.right));
+  const rightKept = leftOnly ? [] : lookup ? rightIn.filter((c) => !rightKeys.has(c)) : rightIn;
+  const rightNames = all.slice(leftColumns.length);
+  if (rightNames.length !== rightKept.length || all.length !== leftColumns.length + rightKept.length)
+    throw new UnsupportedError(
+      `${lookup ? 'lookup' : 'join'} output columns as the analyzer gave them`,
+      n.TextStart,
+    );
   return {
     kind: 'join',
     input,
     right,
-    join: kind as 'innerunique' | 'inner' | 'leftouter' | 'leftsemi' | 'leftanti',
+    join: kind as JoinKind,
     on,
-    rightNames: kind === 'leftsemi' || kind === 'leftanti' ? [] : all.slice(leftCount),
+    leftColumns,
+    rightColumns: rightKept.map((from, i) => ({ from, as: rightNames[i] })),
   };
 }
 
@@ -466,9 +804,46 @@ function tabular(n: any): Tabular {
   const kind = kindOf(n);
   if (kind === 'PipeExpression' && kindOf(n.Operator) === 'RenderOperator') return tabular(n.Expression);
   if (kind === 'PipeExpression') return operator(tabular(n.Expression), n.Operator);
-  if (kind === 'NameReference') return { kind: 'table', name: String(n.SimpleName) };
+  if (kind === 'NameReference') {
+    const bound = bindings.get(String(n.SimpleName));
+    if (bound && 'table' in bound) return bound.table;
+    if (bound && 'node' in bound && isTabular(bound.node)) return tabular(bound.node);
+    return { kind: 'table', name: String(n.SimpleName) };
+  }
   if (kind === 'ParenthesizedExpression') return tabular(n.Expression);
+  if (kind === 'DataTableExpression') return dataTable(n);
+  if (kind === 'PrintOperator') return print(n);
+  if (kind === 'UnionOperator')
+    return union(
+      items(n.Expressions).map((e) => ({ node: e, lowered: null })),
+      n,
+    );
+  if (kind === 'FunctionCallExpression') {
+    const name = String(n.Name.SimpleName);
+    const own = bindings.get(name);
+    if (own && 'fn' in own) return invoke(own.fn, n, null, tabular);
+    // materialize() caches a result in Kusto; here the engine plans it like any subquery.
+    if (name === 'materialize') return tabular(items(n.ArgumentList.Expressions)[0]);
+  }
   throw new UnsupportedError(describe(kind), n.TextStart);
+}
+
+/** `datatable(a:string, b:long) ["x", 1, ...]`: rows of constants, typed by the schema. */
+function dataTable(n: any): Tabular {
+  const columns = resultColumns(n);
+  const values = items(n.Values).map(scalar);
+  if (columns.length === 0 || values.length % columns.length !== 0)
+    throw new UnsupportedError('a datatable whose values do not fill its rows', n.TextStart);
+  const rows: Scalar[][] = [];
+  for (let i = 0; i < values.length; i += columns.length) rows.push(values.slice(i, i + columns.length));
+  return { kind: 'rows', columns, rows };
+}
+
+/** `print x = 1, "a"`: one row of scalar expressions, named as the analyzer names them. */
+function print(n: any): Tabular {
+  const columns = resultColumns(n);
+  const exprs = items(n.Expressions);
+  return { kind: 'rows', columns, rows: [exprs.map((e) => named(e, '').expr)] };
 }
 
 /** "MakeSeriesOperator" -> "make-series"; "JoinOperator" -> "join"; others spelled out. */
@@ -486,29 +861,18 @@ function renderOf(n: any): string | null {
 }
 
 /**
- * Lowers an analyzed query into the IR: scalar `let` statements, then one tabular expression.
- * `let` of tables, functions and lambdas is refused for now.
+ * Lowers an analyzed query into the IR: `let` statements (scalars, tables, functions), then one
+ * tabular expression.
  */
 export function lower(code: any): Query {
   const statements = items(code.Syntax.Statements);
   bindings = new Map();
-  for (const st of statements.slice(0, -1)) {
-    if (kindOf(st) !== 'LetStatement') throw new UnsupportedError(describe(kindOf(st)), st.TextStart);
-    const t = String(st.Expression?.ResultType?.Name ?? '');
-    if (!TYPES[t] || st.Expression?.ResultType?.Columns)
-      throw new UnsupportedError('let of a table or a function', st.TextStart);
-    bindings.set(String(st.Name.SimpleName), st.Expression);
-  }
+  for (const st of statements.slice(0, -1)) bind(st);
   const st = statements[statements.length - 1];
   if (kindOf(st) !== 'ExpressionStatement') throw new UnsupportedError(describe(kindOf(st)), st.TextStart);
   const expr = st.Expression;
+  if (!isTabular(expr)) throw new UnsupportedError('a query that is not a table (use print)', expr.TextStart);
   const body = tabular(expr);
-  const cols = expr.ResultType?.Columns;
-  const columns: { name: string; type: KqlType }[] = [];
-  for (let i = 0; i < (cols?.Count ?? 0); i++) {
-    const c = cols.getItem(i);
-    columns.push({ name: String(c.Name), type: TYPES[String(c.Type.Name)] ?? 'dynamic' });
-  }
-  return { body, columns, render: renderOf(expr) };
+  return { body, columns: resultColumns(expr), render: renderOf(expr) };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

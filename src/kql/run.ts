@@ -1,4 +1,5 @@
-import type { Store, Table } from '../store/store.js';
+import type { Store, Value } from '../store/store.js';
+import type { KqlType } from './ir.js';
 import { analyze, type KustoDiagnostic } from './kusto-language.js';
 import { lower, UnsupportedError } from './lower.js';
 import { DuckDBCompiler } from './sql/duckdb-compiler.js';
@@ -17,8 +18,22 @@ export class KqlError extends Error {
 /** Typographic quotes pasted from blogs: Kusto reads them as names, so say what to do instead. */
 const TYPOGRAPHIC = /[\u2018\u2019\u201C\u201D]/;
 
+/** A compiled query: one SELECT, the columns it yields with their Kusto types, its chart type. */
+export interface CompiledKql {
+  readonly sql: string;
+  readonly columns: readonly { readonly name: string; readonly type: KqlType }[];
+  readonly render: string | null;
+}
+
+/** A query's result: Kusto's column names and types, the rows, and the chart type of `render`. */
+export interface KqlResult {
+  readonly columns: readonly { readonly name: string; readonly type: KqlType }[];
+  readonly rows: readonly Value[][];
+  readonly render: string | null;
+}
+
 /** Compiles KQL to SQL for DuckDB (analyzer first: a query with errors never runs). */
-export function compileKql(query: string, now: Date): { sql: string; render: string | null } {
+export function compileKql(query: string, now: Date): CompiledKql {
   const { code, diagnostics } = analyze(query);
   const errors = diagnostics.filter((d) => d.severity === 'Error');
   if (errors.length > 0) {
@@ -34,7 +49,7 @@ export function compileKql(query: string, now: Date): { sql: string; render: str
   }
   try {
     const q = lower(code);
-    return { sql: new DuckDBCompiler(now).compile(q), render: q.render };
+    return { sql: new DuckDBCompiler(now).compile(q), columns: q.columns, render: q.render };
   } catch (err) {
     if (err instanceof UnsupportedError)
       throw new KqlError([{ message: err.message, start: err.start, length: 1, severity: 'Error' }], query);
@@ -43,21 +58,20 @@ export function compileKql(query: string, now: Date): { sql: string; render: str
 }
 
 /** Runs KQL over the store; `now` pins now() and ago() for reproducible results. */
-export async function runKql(
-  store: Store,
-  query: string,
-  now = new Date(),
-): Promise<Table & { render: string | null }> {
-  const { sql, render } = compileKql(query, now);
-  return { ...(await store.table(sql)), render };
+export async function runKql(store: Store, query: string, now = new Date()): Promise<KqlResult> {
+  const { sql, columns, render } = compileKql(query, now);
+  return { columns, rows: (await store.table(sql)).rows, render };
 }
 
 /** A diagnostic as Kusto shows it: line, column, and a caret under the spot. */
 export function formatDiagnostic(query: string, d: KustoDiagnostic): string {
-  const before = query.slice(0, d.start);
-  const line = before.split('\n').length;
-  const lineStart = before.lastIndexOf('\n') + 1;
-  const column = d.start - lineStart + 1;
-  const text = query.slice(lineStart).split('\n')[0];
+  const { line, column } = position(query, d.start);
+  const text = query.split('\n')[line - 1] ?? '';
   return `line ${line}, column ${column}: ${d.message}\n  ${text}\n  ${' '.repeat(column - 1)}^`;
+}
+
+/** The 1-based line and column of an offset into the query. */
+export function position(query: string, offset: number): { line: number; column: number } {
+  const before = query.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
 }

@@ -44,10 +44,13 @@ export abstract class DefaultCompiler {
 
   compile(q: Query): string {
     // The result, too, never holds a null string: an outer join's padding reads as "".
+    // Timespans leave as microseconds, which every output format prints as Kusto does.
     const out = q.columns.map((c) =>
       c.type === 'string'
         ? `coalesce(${this.ident(c.name)}, '') AS ${this.ident(c.name)}`
-        : this.ident(c.name),
+        : c.type === 'timespan'
+          ? `${this.microseconds(this.ident(c.name))} AS ${this.ident(c.name)}`
+          : this.ident(c.name),
     );
     return `SELECT ${out.join(', ')} FROM (${this.tabular(q.body).sql})`;
   }
@@ -62,7 +65,11 @@ export abstract class DefaultCompiler {
 
   protected abstract timestamp(iso: string): string;
   protected abstract interval(microseconds: number): string;
-  protected abstract binTime(value: string, size: string): string;
+  protected abstract binTime(value: string, size: string, origin?: string): string;
+  /** A count of microseconds (a BIGINT expression) as a timespan. */
+  protected abstract fromMicroseconds(value: string): string;
+  /** A timespan as a count of microseconds. */
+  protected abstract microseconds(value: string): string;
 
   /** ipv4_is_in_range(ip, "a.b.c.d/n"): the prefix must be a constant (a literal or a scalar let). */
   protected ipv4InRange(ip: Scalar, range: Scalar): string {
@@ -168,12 +175,51 @@ export abstract class DefaultCompiler {
             sql: `SELECT l.* FROM (${left.sql}) l WHERE ${t.join === 'leftanti' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM (${right.sql}) r WHERE ${cond})`,
             columns: left.columns,
           };
-        const rightCols = right.columns.map(
-          (c, i) => `r.${this.ident(c)} AS ${this.ident(t.rightNames[i] ?? c)}`,
+        if (t.join === 'rightsemi' || t.join === 'rightanti')
+          return {
+            sql: `SELECT r.* FROM (${right.sql}) r WHERE ${t.join === 'rightanti' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM (${left.sql}) l WHERE ${cond})`,
+            columns: right.columns,
+          };
+        const cols = [
+          ...t.leftColumns.map((c) => `l.${this.ident(c)}`),
+          ...t.rightColumns.map((c) => `r.${this.ident(c.from)} AS ${this.ident(c.as)}`),
+        ];
+        const how =
+          { leftouter: 'LEFT', rightouter: 'RIGHT', fullouter: 'FULL' }[t.join as string] ?? 'INNER';
+        return {
+          sql: `SELECT ${cols.join(', ')} FROM (${left.sql}) l ${how} JOIN (${right.sql}) r ON ${cond}`,
+          columns: [...t.leftColumns, ...t.rightColumns.map((c) => c.as)],
+        };
+      }
+      case 'rows': {
+        const names = t.columns.map((c) => this.ident(c.name));
+        if (t.rows.length === 0)
+          return {
+            sql: `SELECT ${t.columns.map((c, i) => `CAST(NULL AS ${this.sqlType(c.type)}) AS ${names[i]}`).join(', ')} WHERE false`,
+            columns: t.columns.map((c) => c.name),
+          };
+        const rows = t.rows.map(
+          (r) =>
+            `(${r.map((v, i) => `CAST(${this.as(v, t.columns[i].type)} AS ${this.sqlType(t.columns[i].type)})`).join(', ')})`,
         );
         return {
-          sql: `SELECT l.*, ${rightCols.join(', ')} FROM (${left.sql}) l ${t.join === 'leftouter' ? 'LEFT' : 'INNER'} JOIN (${right.sql}) r ON ${cond}`,
-          columns: [...left.columns, ...right.columns.map((c, i) => t.rightNames[i] ?? c)],
+          sql: `SELECT * FROM (VALUES ${rows.join(', ')}) AS __rows(${names.join(', ')})`,
+          columns: t.columns.map((c) => c.name),
+        };
+      }
+      case 'union': {
+        const legs = t.inputs.map((input, i) => {
+          const leg = this.tabular(input);
+          const cols = t.columns.map(
+            (c) =>
+              `CAST(${leg.columns.includes(c.name) ? this.ident(c.name) : 'NULL'} AS ${this.sqlType(c.type)}) AS ${this.ident(c.name)}`,
+          );
+          if (t.source) cols.unshift(`${this.string(t.source.labels[i])} AS ${this.ident(t.source.name)}`);
+          return `SELECT ${cols.join(', ')} FROM (${leg.sql})`;
+        });
+        return {
+          sql: legs.map((l) => `(${l})`).join(' UNION ALL '),
+          columns: [...(t.source ? [t.source.name] : []), ...t.columns.map((c) => c.name)],
         };
       }
       case 'argBest': {
@@ -196,12 +242,41 @@ export abstract class DefaultCompiler {
       }
       case 'mvExpand': {
         const input = this.tabular(t.input);
-        const v = this.as(t.expr, 'dynamic');
-        const name = this.ident(t.name);
-        const place = input.columns.includes(t.name) ? `REPLACE (__mv AS ${name})` : `, __mv AS ${name}`;
+        // Lists first, then one unnest per list in one SELECT: DuckDB pads the shorter ones with
+        // nulls, as Kusto does. The position (for with_itemindex and limit) is unnested beside them.
+        const lists = t.columns.map((c, i) => `${this.expansion(this.as(c.expr, 'dynamic'))} AS __l${i}`);
+        const units = t.columns.map((_, i) => `unnest(__l${i}) AS __mv${i}`);
+        const counted = t.index !== null || t.limit !== null;
+        if (counted)
+          units.push(
+            `unnest(range(0, greatest(${t.columns.map((_, i) => `len(__l${i})`).join(', ')}))) AS __mvi`,
+          );
+        const element = (i: number): string =>
+          this.as({ kind: 'column', name: `__mv${i}`, type: 'dynamic' }, t.columns[i].to);
+        const names = t.columns.map((c) => c.name);
+        const replaced = t.columns
+          .map((c, i) => ({ c, i }))
+          .filter(({ c }) => input.columns.includes(c.name));
+        const added = t.columns.map((c, i) => ({ c, i })).filter(({ c }) => !input.columns.includes(c.name));
+        const hidden = [
+          ...t.columns.flatMap((_, i) => [`__l${i}`, `__mv${i}`]),
+          ...(counted ? ['__mvi'] : []),
+        ];
+        const replace = replaced.length
+          ? ` REPLACE (${replaced.map(({ c, i }) => `${element(i)} AS ${this.ident(c.name)}`).join(', ')})`
+          : '';
+        const extra = [
+          ...added.map(({ c, i }) => `, ${element(i)} AS ${this.ident(c.name)}`),
+          ...(t.index !== null && !names.includes(t.index) ? [`, __mvi AS ${this.ident(t.index)}`] : []),
+        ].join('');
+        const limit = t.limit !== null ? ` WHERE __mvi < ${Math.max(0, Math.floor(t.limit))}` : '';
         return {
-          sql: `SELECT * EXCLUDE (__mv) ${place} FROM (SELECT *, unnest(${this.expansion(v)}) AS __mv FROM (${input.sql}))`,
-          columns: input.columns.includes(t.name) ? input.columns : [...input.columns, t.name],
+          sql: `SELECT * EXCLUDE (${hidden.join(', ')})${replace}${extra} FROM (SELECT *, ${units.join(', ')} FROM (SELECT *, ${lists.join(', ')} FROM (${input.sql})))${limit}`,
+          columns: [
+            ...input.columns,
+            ...added.map(({ c }) => c.name),
+            ...(t.index !== null && !names.includes(t.index) ? [t.index] : []),
+          ],
         };
       }
       case 'count': {
@@ -238,12 +313,49 @@ export abstract class DefaultCompiler {
       case 'take_any':
         return `any_value(${a[0]})`;
       case 'make_set':
-      case 'make_list': {
+      case 'make_list':
+      case 'make_set_if':
+      case 'make_list_if': {
         // A JSON array; nulls are left out, as Kusto does. Sets are sorted, so results repeat.
+        // The _if forms take a predicate second; a size limit (the last number) is refused.
+        const conditional = fn.endsWith('_if');
+        if (args.length > (conditional ? 2 : 1)) throw new UnsupportedError(`${fn}() with a size limit`, 0);
         const v = this.as(args[0], 'dynamic');
-        return fn === 'make_set'
-          ? `coalesce(to_json(list(DISTINCT ${v} ORDER BY ${v}) FILTER (WHERE ${a[0]} IS NOT NULL)), '[]'::JSON)`
-          : `coalesce(to_json(list(${v}) FILTER (WHERE ${a[0]} IS NOT NULL)), '[]'::JSON)`;
+        const keep = `${a[0]} IS NOT NULL${conditional ? ` AND (${a[1]})` : ''}`;
+        return fn.startsWith('make_set')
+          ? `coalesce(to_json(list(DISTINCT ${v} ORDER BY ${v}) FILTER (WHERE ${keep})), '[]'::JSON)`
+          : `coalesce(to_json(list(${v}) FILTER (WHERE ${keep})), '[]'::JSON)`;
+      }
+      case 'make_bag':
+        if (args.length > 1) throw new UnsupportedError('make_bag() with a size limit', 0);
+        // The properties of every bag in the group, merged; values that are not bags are skipped.
+        return `coalesce(list_reduce(list(${a[0]}) FILTER (WHERE json_type(${a[0]}) = 'OBJECT'), (x, y) -> json_merge_patch(x, y)), '{}'::JSON)`;
+      case 'avgif':
+        return `avg(${a[0]}) FILTER (WHERE ${a[1]})`;
+      case 'dcountif':
+        return `count(DISTINCT ${a[0]}) FILTER (WHERE ${a[1]})`;
+      case 'minif':
+      case 'maxif':
+        return `${fn.slice(0, 3)}(${a[0]}) FILTER (WHERE ${a[1]})`;
+      case 'stdev':
+      case 'stdevif':
+        return `stddev_samp(${a[0]})${fn === 'stdevif' ? ` FILTER (WHERE ${a[1]})` : ''}`;
+      case 'stdevp':
+        return `stddev_pop(${a[0]})`;
+      case 'variance':
+      case 'varianceif':
+        return `var_samp(${a[0]})${fn === 'varianceif' ? ` FILTER (WHERE ${a[1]})` : ''}`;
+      case 'variancep':
+        return `var_pop(${a[0]})`;
+      case 'percentile': {
+        // Nearest rank, exactly (Kusto estimates it with a t-digest): always one of the values.
+        const p = args[1];
+        if (p.kind !== 'literal' || typeof p.value !== 'number' || p.value < 0 || p.value > 100)
+          throw new UnsupportedError(
+            'percentile() with a percentage that is not a constant from 0 to 100',
+            0,
+          );
+        return `quantile_disc(${a[0]}, ${p.value / 100})`;
       }
       default:
         throw new UnsupportedError(`the aggregate ${fn}()`, 0);
@@ -277,7 +389,11 @@ export abstract class DefaultCompiler {
         if (s.type === 'datetime') return this.timestamp(String(s.value));
         if (s.type === 'timespan') return this.interval(Number(s.value));
         if (s.type === 'real') return `${Number(s.value)}::DOUBLE`;
-        return String(s.value);
+        if (s.type === 'dynamic') return `${this.string(String(s.value))}::JSON`;
+        // Numbers only: a long beyond 2^53 arrives as its digits, checked here before they reach SQL.
+        if (typeof s.value === 'number') return String(s.value);
+        if (typeof s.value === 'string' && /^-?\d+$/.test(s.value)) return s.value;
+        throw new UnsupportedError(`the ${s.type} literal ${JSON.stringify(s.value)}`, 0);
       case 'not':
         return `(NOT ${this.scalar(s.operand)})`;
       case 'in': {
@@ -337,7 +453,7 @@ export abstract class DefaultCompiler {
    * "true"`, `DestPort == "443"`), and a literal that does not parse compares as null (no row);
    * a dynamic value compared with a typed one is read as that type. Anything else keeps its SQL.
    */
-  private comparable(left: Scalar, right: Scalar): [string, string] {
+  protected comparable(left: Scalar, right: Scalar): [string, string] {
     const typed = (x: Scalar, other: Scalar): string => {
       if (x.type === other.type || other.type === 'dynamic') return this.scalar(x);
       if (x.type === 'dynamic') return this.as(x, other.type);
@@ -479,6 +595,155 @@ export abstract class DefaultCompiler {
       }
       case 'round':
         return `round(${a[0]}, ${s.args.length > 1 ? a[1] : '0'})`;
+      case 'between':
+      case '!between': {
+        const [x, lo, hi] = s.args;
+        const [v, l] = this.comparable(x, lo);
+        const h = this.comparable(x, hi)[1];
+        const test = `(${v} BETWEEN ${l} AND ${h})`;
+        return s.fn === 'between' ? test : `(NOT ${test})`;
+      }
+      case 'has_any':
+      case 'has_all': {
+        // Each term as `has` reads it (whole terms, case folded); an empty list matches nothing.
+        const x = `lower(${this.as(s.args[0], 'string')})`;
+        const tests = s.args.slice(1).map((t) => this.hasTerm(x, t, false));
+        if (tests.length === 0) return 'false';
+        return `(${tests.join(s.fn === 'has_any' ? ' OR ' : ' AND ')})`;
+      }
+      case 'matches_regex':
+        return `regexp_matches(${this.as(s.args[0], 'string')}, ${this.as(s.args[1], 'string')})`;
+      case 'substring': {
+        // 0-based start (a negative one counts as 0); the length is optional.
+        const start = `greatest(${a[1]}, 0) + 1`;
+        const text = this.as(s.args[0], 'string');
+        return s.args.length > 2
+          ? `substring(${text}, ${start}, greatest(${a[2]}, 0))`
+          : `substring(${text}, ${start})`;
+      }
+      case 'indexof':
+        if (s.args.length > 2) throw new UnsupportedError('indexof() with a start, length or occurrence', 0);
+        // 0-based; -1 when absent.
+        return `(strpos(${this.as(s.args[0], 'string')}, ${this.as(s.args[1], 'string')}) - 1)::BIGINT`;
+      case 'replace_string':
+        return `replace(${this.as(s.args[0], 'string')}, ${this.as(s.args[1], 'string')}, ${this.as(s.args[2], 'string')})`;
+      case 'replace_regex':
+        return `regexp_replace(${this.as(s.args[0], 'string')}, ${this.as(s.args[1], 'string')}, ${this.as(s.args[2], 'string')}, 'g')`;
+      case 'extract': {
+        if (s.args.length > 3) throw new UnsupportedError('extract() with a type', 0);
+        const group = s.args[1];
+        if (group.kind !== 'literal' || typeof group.value !== 'number')
+          throw new UnsupportedError('extract() with a group that is not a constant', 0);
+        // No match is null in Kusto, which a string reads as "".
+        return `regexp_extract(${this.as(s.args[2], 'string')}, ${this.as(s.args[0], 'string')}, ${group.value})`;
+      }
+      case 'strcat_delim':
+        return `concat_ws(${s.args.map((x) => this.as(x, 'string')).join(', ')})`;
+      case 'tobool':
+      case 'toboolean': {
+        const x = s.args[0];
+        if (x.type === 'bool') return a[0];
+        if (['long', 'int', 'real', 'decimal'].includes(x.type)) return `((${a[0]}) <> 0)`;
+        // "true" and "false" in any case; any other text is null.
+        const t = `lower(trim(${this.as(x, 'string')}))`;
+        return `(CASE ${t} WHEN 'true' THEN true WHEN 'false' THEN false END)`;
+      }
+      case 'todatetime':
+        if (s.args[0].type === 'datetime') return a[0];
+        // Text with or without a zone; without one it is UTC (the session's zone).
+        return `TRY_CAST(TRY_CAST(${this.as(s.args[0], 'string')} AS TIMESTAMPTZ) AS TIMESTAMP)`;
+      case 'startofday':
+      case 'startofmonth':
+      case 'startofyear':
+        if (s.args.length > 1) throw new UnsupportedError(`${s.fn}() with an offset`, 0);
+        return `date_trunc('${s.fn.slice(7)}', ${a[0]})`;
+      case 'startofweek':
+        if (s.args.length > 1) throw new UnsupportedError(`${s.fn}() with an offset`, 0);
+        // Kusto's weeks start on Sunday.
+        return `(${a[0]}::DATE - dayofweek(${a[0]})::INTEGER)::TIMESTAMP`;
+      case 'datetime_part': {
+        const part = s.args[0];
+        const parts: Record<string, string> = {
+          year: 'year',
+          quarter: 'quarter',
+          month: 'month',
+          week_of_year: 'week',
+          day: 'day',
+          dayofyear: 'doy',
+          hour: 'hour',
+          minute: 'minute',
+          second: 'second',
+          millisecond: 'millisecond',
+          microsecond: 'microsecond',
+        };
+        const name = part.kind === 'literal' ? parts[String(part.value).toLowerCase()] : undefined;
+        if (!name)
+          throw new UnsupportedError(
+            `datetime_part() of ${JSON.stringify(part.kind === 'literal' ? part.value : '?')}`,
+            0,
+          );
+        // Kusto's millisecond and microsecond are the fraction only; DuckDB's include the seconds.
+        if (name === 'millisecond') return `(millisecond(${a[1]}) % 1000)::INTEGER`;
+        if (name === 'microsecond') return `(microsecond(${a[1]}) % 1000000)::INTEGER`;
+        return `date_part('${name}', ${a[1]})::INTEGER`;
+      }
+      case 'dayofweek':
+        // A timespan: days since the Sunday before.
+        return this.fromMicroseconds(`(dayofweek(${a[0]})::BIGINT * 86400000000)`);
+      case 'hourofday':
+        return `hour(${a[0]})::INTEGER`;
+      case 'getyear':
+        return `year(${a[0]})::INTEGER`;
+      case 'getmonth':
+        return `month(${a[0]})::INTEGER`;
+      case 'format_datetime':
+        return `strftime(${a[0]}, ${this.string(strftimeFormat(s.args[1]))})`;
+      case 'floor':
+      case 'bin_at':
+        if (s.fn === 'bin_at') {
+          if (s.args[0].type !== 'datetime') throw new UnsupportedError(`bin_at() of ${s.args[0].type}`, 0);
+          return this.binTime(a[0], a[1], a[2]);
+        }
+        return this.call({ ...s, fn: 'bin' });
+      case 'abs':
+        return `abs(${a[0]})`;
+      case 'exp':
+        return `exp(${a[0]})`;
+      case 'sqrt':
+        // Out of the domain is null, as in Kusto (SQL would fail or give NaN).
+        return `(CASE WHEN (${a[0]}) >= 0 THEN sqrt(${a[0]}) END)`;
+      case 'log':
+      case 'log10':
+        // Kusto's log is the natural logarithm.
+        return `(CASE WHEN (${a[0]}) > 0 THEN ${s.fn === 'log' ? 'ln' : 'log10'}(${a[0]}) END)`;
+      case 'pow':
+        return `pow((${a[0]})::DOUBLE, ${a[1]})`;
+      case 'pack_array':
+        return `json_array(${s.args.map((x) => this.as(x, 'dynamic')).join(', ')})`;
+      case 'pack':
+      case 'bag_pack': {
+        const pairs: string[] = [];
+        for (let i = 0; i + 1 < s.args.length; i += 2)
+          pairs.push(`${this.as(s.args[i], 'string')}, ${this.as(s.args[i + 1], 'dynamic')}`);
+        return `json_object(${pairs.join(', ')})`;
+      }
+      case 'set_union': {
+        // The distinct elements of all the arrays, sorted (Kusto leaves the order unspecified).
+        const lists = s.args.map((x) => `CAST(${this.as(x, 'dynamic')} AS JSON[])`);
+        return `to_json(list_sort(list_distinct(flatten([${lists.join(', ')}]))))`;
+      }
+      case 'parse_ipv4':
+        return ipv4Number(this.as(s.args[0], 'string'));
+      case 'ipv4_compare':
+      case 'ipv4_is_match': {
+        if (s.args.length > 2) throw new UnsupportedError(`${s.fn}() with a prefix length argument`, 0);
+        const [x, y] = [ipv4Masked(this.as(s.args[0], 'string')), ipv4Masked(this.as(s.args[1], 'string'))];
+        // Both sides masked to the shorter of their prefixes, then compared.
+        const bits = `least(${x.bits}, ${y.bits})`;
+        const masked = (v: string): string => `(${v} >> (32 - ${bits}))`;
+        const cmp = `sign(${masked(x.value)}::BIGINT - ${masked(y.value)}::BIGINT)::BIGINT`;
+        return s.fn === 'ipv4_compare' ? cmp : `(${cmp} = 0)`;
+      }
       case 'array_length':
         return `(CASE WHEN json_type(${a[0]}) = 'ARRAY' THEN json_array_length(${a[0]})::BIGINT END)`;
       case 'ipv4_is_private':
@@ -500,4 +765,58 @@ export abstract class DefaultCompiler {
         throw new UnsupportedError(`the function ${s.fn}()`, 0);
     }
   }
+}
+
+/** An IPv4 address in dotted form as a number; null unless it is one (each octet 0..255). */
+function ipv4Number(text: string): string {
+  const octet = '(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])';
+  return `(CASE WHEN regexp_full_match(${text}, '${octet}(\\.${octet}){3}') THEN ${sqlIpv4Number(text)}::BIGINT END)`;
+}
+
+/** An address with an optional `/prefix`: its number and its prefix length (32 without one). */
+function ipv4Masked(text: string): { value: string; bits: string } {
+  const address = `split_part(${text}, '/', 1)`;
+  return {
+    value: ipv4Number(address),
+    bits: `(CASE WHEN contains(${text}, '/') THEN TRY_CAST(split_part(${text}, '/', 2) AS INTEGER) ELSE 32 END)`,
+  };
+}
+
+/** Kusto's format_datetime tokens, as strftime spells them. */
+const DATETIME_TOKENS: readonly (readonly [string, string])[] = [
+  ['yyyy', '%Y'],
+  ['yy', '%y'],
+  ['MM', '%m'],
+  ['dd', '%d'],
+  ['HH', '%H'],
+  ['hh', '%I'],
+  ['mm', '%M'],
+  ['ss', '%S'],
+  ['ffffff', '%f'],
+  ['fff', '%g'],
+  ['tt', '%p'],
+];
+
+/** A constant format_datetime format as a strftime format; tokens it cannot map are refused. */
+function strftimeFormat(f: Scalar): string {
+  if (f.kind !== 'literal' || typeof f.value !== 'string')
+    throw new UnsupportedError('format_datetime() with a format that is not a constant', 0);
+  let out = '';
+  let rest = f.value;
+  while (rest) {
+    const token = DATETIME_TOKENS.find(([k]) => rest.startsWith(k));
+    if (token) {
+      out += token[1];
+      rest = rest.slice(token[0].length);
+    } else if (/^[A-Za-z]/.test(rest)) {
+      throw new UnsupportedError(
+        `format_datetime() format token ${JSON.stringify(/^([A-Za-z])\1*/.exec(rest)?.[0])}`,
+        0,
+      );
+    } else {
+      out += rest[0] === '%' ? '%%' : rest[0];
+      rest = rest.slice(1);
+    }
+  }
+  return out;
 }
