@@ -145,12 +145,19 @@ function literal(n: any): Scalar {
     case 'string':
       return { kind: 'literal', type, value: String(n.LiteralValue ?? '') };
     case 'bool':
-      return { kind: 'literal', type, value: /^true$/i.test(text) };
+      if (/^bool(ean)?\(\s*null\s*\)$/i.test(text)) return { kind: 'literal', type, value: null };
+      return { kind: 'literal', type, value: /^(bool(ean)?\(\s*)?true(\s*\))?$/i.test(text) };
     case 'long':
     case 'int':
     case 'real':
     case 'decimal': {
       const inner = (/^\w+\((.*)\)$/.exec(text)?.[1] ?? text).trim();
+      if (inner === 'null') return { kind: 'literal', type, value: null };
+      // real(nan), real(+inf), real(-inf): kept as the words SQL casts from.
+      const special = { nan: 'NaN', '+inf': 'Infinity', inf: 'Infinity', '-inf': '-Infinity' }[
+        inner.toLowerCase()
+      ];
+      if (type === 'real' && special) return { kind: 'literal', type, value: special };
       const value = Number(inner);
       if (!Number.isFinite(value)) throw new UnsupportedError(`the literal ${text}`, n.TextStart);
       // A long beyond 2^53 keeps its exact digits (as text; the compiler checks them).
@@ -159,6 +166,7 @@ function literal(n: any): Scalar {
       return { kind: 'literal', type, value };
     }
     case 'timespan': {
+      if (/^(timespan|time)\(\s*null\s*\)$/i.test(text)) return { kind: 'literal', type, value: null };
       const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(text);
       if (!m || UNITS[m[2].toLowerCase()] === undefined)
         throw new UnsupportedError(`the timespan literal ${text}`, n.TextStart);
@@ -166,6 +174,7 @@ function literal(n: any): Scalar {
     }
     case 'datetime': {
       const inner = /^datetime\((.*)\)$/i.exec(text)?.[1]?.trim() ?? '';
+      if (inner === 'null') return { kind: 'literal', type, value: null };
       const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(inner) ? inner : `${inner.replace(' ', 'T')}Z`);
       if (!inner || Number.isNaN(d.getTime()))
         throw new UnsupportedError(`the datetime literal ${text}`, n.TextStart);
@@ -867,8 +876,16 @@ function renderOf(n: any): string | null {
 export function lower(code: any): Query {
   const statements = items(code.Syntax.Statements);
   bindings = new Map();
-  for (const st of statements.slice(0, -1)) bind(st);
+  for (const st of statements.slice(0, -1)) {
+    if (kindOf(st) === 'ExpressionStatement')
+      throw new UnsupportedError(
+        'several queries in one request (only the last statement may be a query)',
+        st.TextStart,
+      );
+    bind(st);
+  }
   const st = statements[statements.length - 1];
+  if (!st) throw new UnsupportedError('an empty query (no table expression to run)', 0);
   if (kindOf(st) !== 'ExpressionStatement') throw new UnsupportedError(describe(kindOf(st)), st.TextStart);
   const expr = st.Expression;
   if (!isTabular(expr)) throw new UnsupportedError('a query that is not a table (use print)', expr.TextStart);

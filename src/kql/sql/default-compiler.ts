@@ -56,11 +56,15 @@ export abstract class DefaultCompiler {
   }
 
   protected ident(name: string): string {
+    // DuckDB's parser ends the SQL text at a NUL character, so none may appear in it.
+    if (name.includes('\u0000')) throw new UnsupportedError('a name holding a NUL character', 0);
     return `"${name.replace(/"/g, '""')}"`;
   }
 
+  /** A string literal; NUL characters are spelled chr(0), as the SQL text cannot hold them. */
   protected string(value: string): string {
-    return `'${value.replace(/'/g, "''")}'`;
+    const parts = value.split('\u0000').map((p) => `'${p.replace(/'/g, "''")}'`);
+    return parts.length === 1 ? parts[0] : `(${parts.join(' || chr(0) || ')})`;
   }
 
   protected abstract timestamp(iso: string): string;
@@ -388,7 +392,10 @@ export abstract class DefaultCompiler {
         if (s.type === 'bool') return s.value ? 'true' : 'false';
         if (s.type === 'datetime') return this.timestamp(String(s.value));
         if (s.type === 'timespan') return this.interval(Number(s.value));
-        if (s.type === 'real') return `${Number(s.value)}::DOUBLE`;
+        if (s.type === 'real')
+          return typeof s.value === 'number'
+            ? `${s.value}::DOUBLE`
+            : `${this.string(['NaN', 'Infinity', '-Infinity'].includes(String(s.value)) ? String(s.value) : 'NaN')}::DOUBLE`;
         if (s.type === 'dynamic') return `${this.string(String(s.value))}::JSON`;
         // Numbers only: a long beyond 2^53 arrives as its digits, checked here before they reach SQL.
         if (typeof s.value === 'number') return String(s.value);
@@ -438,6 +445,9 @@ export abstract class DefaultCompiler {
       case 'or':
         return `(${l} OR ${r})`;
       case '/':
+        // timespan / timespan is a real: how many of one fit in the other.
+        if (s.left.type === 'timespan' && s.right.type === 'timespan')
+          return `(${this.microseconds(l)}::DOUBLE / nullif(${this.microseconds(r)}, 0))`;
         // long / long truncates toward zero; a remainder-free numerator divides exactly.
         if (integral(s.left) && integral(s.right))
           return `(CASE WHEN ${r} = 0 THEN NULL ELSE ((${l}) - (${l}) % (${r})) // (${r}) END)`;

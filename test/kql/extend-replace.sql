@@ -1,0 +1,1 @@
+SELECT "a", coalesce("b", '') AS "b", "strlen_b" FROM (SELECT * FROM (SELECT * REPLACE (("a" * 10) AS "a"), length(coalesce("b", '')) AS "strlen_b" FROM (SELECT * FROM (VALUES (CAST(1 AS BIGINT), CAST('x' AS VARCHAR)), (CAST(2 AS BIGINT), CAST('yy' AS VARCHAR))) AS __rows("a", "b"))) ORDER BY "a" ASC NULLS FIRST)

@@ -1,0 +1,1 @@
+SELECT "Bytes", "Twice" FROM (SELECT * FROM (SELECT *, ("Bytes" * 2) AS "Twice" FROM (SELECT * FROM (SELECT * FROM (VALUES (CAST(1 AS BIGINT)), (CAST(5 AS BIGINT)), (CAST(10 AS BIGINT))) AS __rows("Bytes")) WHERE ("Bytes" >= 5))) ORDER BY "Bytes" ASC NULLS FIRST)

@@ -1,0 +1,5 @@
+SELECT "a", coalesce("b", '') AS "b", "i" FROM (SELECT * FROM (SELECT * EXCLUDE (__l0, __mv0, __l1, __mv1, __mvi) REPLACE (TRY_CAST(json_extract_string("__mv0", '$') AS BIGINT) AS "a", coalesce(json_extract_string("__mv1", '$'), '') AS "b"), __mvi AS "i" FROM (SELECT *, unnest(__l0) AS __mv0, unnest(__l1) AS __mv1, unnest(range(0, greatest(len(__l0), len(__l1)))) AS __mvi FROM (SELECT *, CASE json_type("a") WHEN 'ARRAY' THEN CAST("a" AS JSON[])
+      WHEN 'OBJECT' THEN list_transform(map_entries(CAST("a" AS MAP(VARCHAR, JSON))), p -> json_object(p.key, p.value))
+      ELSE ["a"] END AS __l0, CASE json_type("b") WHEN 'ARRAY' THEN CAST("b" AS JSON[])
+      WHEN 'OBJECT' THEN list_transform(map_entries(CAST("b" AS MAP(VARCHAR, JSON))), p -> json_object(p.key, p.value))
+      ELSE ["b"] END AS __l1 FROM (SELECT * FROM (VALUES (CAST('[1,2,3]'::JSON AS JSON), CAST('["x","y"]'::JSON AS JSON))) AS __rows("a", "b"))))) ORDER BY "i" ASC NULLS FIRST)

@@ -1,0 +1,3 @@
+SELECT "id", "d", coalesce("s", '') AS "s" FROM (SELECT * FROM (SELECT *, coalesce(json_extract_string("d", '$'), '') AS "s" FROM (SELECT * EXCLUDE (__l0, __mv0) REPLACE ("__mv0" AS "d") FROM (SELECT *, unnest(__l0) AS __mv0 FROM (SELECT *, CASE json_type("d") WHEN 'ARRAY' THEN CAST("d" AS JSON[])
+      WHEN 'OBJECT' THEN list_transform(map_entries(CAST("d" AS MAP(VARCHAR, JSON))), p -> json_object(p.key, p.value))
+      ELSE ["d"] END AS __l0 FROM (SELECT * FROM (VALUES (CAST(1 AS BIGINT), CAST('[1,2]'::JSON AS JSON)), (CAST(2 AS BIGINT), CAST('[]'::JSON AS JSON)), (CAST(3 AS BIGINT), CAST('null'::JSON AS JSON)), (CAST(4 AS BIGINT), CAST('{"a":1,"b":2}'::JSON AS JSON))) AS __rows("id", "d")))))) ORDER BY "id" ASC NULLS FIRST, coalesce("s", '') ASC NULLS FIRST)

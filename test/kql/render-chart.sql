@@ -1,0 +1,1 @@
+SELECT coalesce("k", '') AS "k", "total" FROM (SELECT * FROM (SELECT coalesce("k", '') AS "k", CAST(sum("n") AS BIGINT) AS "total" FROM (SELECT * FROM (VALUES (CAST('a' AS VARCHAR), CAST(1 AS BIGINT)), (CAST('b' AS VARCHAR), CAST(2 AS BIGINT))) AS __rows("k", "n")) GROUP BY 1) ORDER BY coalesce("k", '') ASC NULLS FIRST)
