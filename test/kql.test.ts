@@ -301,3 +301,66 @@ test('aggregates inside expressions, countif, make_set, arg_max(x, *) and the bo
     await count(store, 'SELECT count(*) FROM FlowTuples WHERE DestPort = 443'),
   );
 });
+
+test('vnetflow query --jsonl: one answer line per input line, errors included; ndjson and Kusto value encoding', () => {
+  const db = join(dir, 'jsonl.duckdb');
+  const run = (args: string[], input?: string): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input });
+  assert.equal(run(['ingest', '--db', db, '--no-analytics', dir]).status, 0);
+  const lines = [
+    JSON.stringify({ id: 1, kql: 'FlowTuples | count' }),
+    '',
+    JSON.stringify({ id: 'b', kql: 'FlowTuples\n| where Nope == 1' }),
+    'not json',
+    JSON.stringify({
+      id: 3,
+      kql: 'print big = 9007199254740993, t = 1d + 90m, d = datetime(2022-09-14 09:00:03.599), r = real(nan), j = dynamic({"a": [1]}) | render table',
+    }),
+    JSON.stringify({ id: 4, kql: 'print n = now()', now: '2022-01-02T03:04:05Z' }),
+  ];
+  const r = run(['query', '--jsonl', '--db', db], lines.join('\n'));
+  assert.equal(r.status, 1, 'a failed query makes the exit code 1');
+  const out = String(r.stdout)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(out.length, 5, 'the blank line is skipped, every other line answered');
+  assert.deepEqual(out[0], {
+    id: 1,
+    columns: [{ name: 'Count', type: 'long' }],
+    rows: [[10]],
+    render: null,
+    error: null,
+  });
+  assert.equal(out[1].id, 'b');
+  assert.deepEqual((out[1].error as { diagnostics: unknown[] }).diagnostics[0], {
+    message: "The name 'Nope' does not refer to any known column, table, variable or function.",
+    line: 2,
+    column: 9,
+  });
+  assert.match((out[2].error as { message: string }).message, /stdin line 4 is not JSON/);
+  assert.deepEqual(out[3].rows, [
+    ['9007199254740993', '1.01:30:00', '2022-09-14T09:00:03.599Z', 'NaN', { a: [1] }],
+  ]);
+  assert.equal(out[3].render, 'table');
+  assert.deepEqual(out[4].rows, [['2022-01-02T03:04:05Z']]);
+  const nd = run([
+    'query',
+    '--db',
+    db,
+    '--format',
+    'ndjson',
+    'FlowTuples | summarize n = count() by FlowStatus | sort by FlowStatus asc',
+  ]);
+  assert.equal(nd.status, 0, String(nd.stderr));
+  assert.deepEqual(
+    String(nd.stdout)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown),
+    [
+      { FlowStatus: 'Allowed', n: 9 },
+      { FlowStatus: 'Denied', n: 1 },
+    ],
+  );
+});

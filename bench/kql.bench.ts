@@ -1,0 +1,155 @@
+/**
+ * KQL benchmark. On one generated data set (>= 10M tuples at the default BENCH_SCALE), ingested
+ * once with its analytics into BENCH_DIR/kql.duckdb (kept for the next run), it measures:
+ *   - compile time of seed 000's 100-line hunting query: the first compile in this process (which
+ *     loads Kusto's analyzer) and the median of warm compiles (target: under 50 ms warm);
+ *   - for five typical questions (filter, summarize by bin, top-N, join with a lookup table,
+ *     mv-expand of the public-IP lists), the run time of the translated KQL against the DuckDB SQL
+ *     a user would write for the same question, alternating, BENCH_ROUNDS times each (default 5),
+ *     on the same database (target: the KQL within 1.25x). Both answers are compared first: a fast
+ *     wrong answer does not count.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileKql } from '../src/kql/run.js';
+import { jsonValue } from '../src/kql/values.js';
+import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { generate } from '../src/synth/generate.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const scale = Number(process.env.BENCH_SCALE ?? '42');
+const work = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'vnetflow-bench-kql-'));
+const env = join(work, `env-kql-${scale}`);
+const db = join(work, `kql-${scale}.duckdb`);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '5'));
+const NOW = new Date('2026-11-01T00:00:00Z');
+
+if (!existsSync(join(env, 'ground-truth.json'))) {
+  console.log(`generating scale ${scale} into ${env} ...`);
+  generate({ out: env, seed: 1, hours: 24, end: NOW, scale, format: 'vnet' });
+}
+if (!existsSync(db)) {
+  console.log(`ingesting into ${db} (with analytics) ...`);
+  const r = spawnSync(process.execPath, [CLI, 'ingest', '--db', db, env], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error('ingest failed');
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// Compile time: the first compile pays for loading the analyzer; then warm compiles.
+const seed000 = readFileSync(join(ROOT, 'test', 'fixtures', 'kql', '000-malicious-outbound-dns.kql'), 'utf8');
+let t = performance.now();
+compileKql(seed000, NOW);
+const cold = performance.now() - t;
+const warm: number[] = [];
+for (let i = 0; i < 20; i++) {
+  t = performance.now();
+  compileKql(seed000, NOW);
+  warm.push(performance.now() - t);
+}
+console.log(
+  `compile, seed 000 (${seed000.split('\n').length} lines): first ${cold.toFixed(0)} ms (loads the analyzer), warm median ${median(warm).toFixed(1)} ms (target < 50 ms)`,
+);
+
+interface Question {
+  name: string;
+  kql: string;
+  sql: string;
+  /** Top-N answers may order ties differently: compare the ranked values only. */
+  ranked?: boolean;
+}
+
+const SERVICES: [number, string][] = [
+  [22, 'ssh'],
+  [3389, 'rdp'],
+  [443, 'https'],
+  [80, 'http'],
+  [53, 'dns'],
+  [1433, 'mssql'],
+];
+const questions: Question[] = [
+  {
+    name: 'filter',
+    kql: 'FlowTuples | where DestPort in (22, 3389) and FlowStatus == "Denied" | count',
+    sql: "SELECT count(*) FROM FlowTuples WHERE DestPort IN (22, 3389) AND FlowStatus = 'Denied'",
+  },
+  {
+    name: 'summarize by bin',
+    kql: 'FlowTuples | summarize Bytes = sum(BytesSrcToDest), Tuples = count() by bin(TimeGenerated, 1h)',
+    sql: 'SELECT time_bucket(INTERVAL 1 hour, TimeGenerated) AS h, sum(BytesSrcToDest)::BIGINT, count(*) FROM FlowTuples GROUP BY h',
+  },
+  {
+    name: 'top-N',
+    kql: 'FlowTuples | summarize Bytes = sum(BytesSrcToDest) by SrcIp, DestIp | top 10 by Bytes',
+    sql: 'SELECT SrcIp, DestIp, sum(BytesSrcToDest)::BIGINT AS b FROM FlowTuples GROUP BY ALL ORDER BY b DESC LIMIT 10',
+    ranked: true,
+  },
+  {
+    name: 'join with a lookup table',
+    kql: `let Services = datatable(DestPort:int, Service:string)[${SERVICES.map(([p, s]) => `${p}, "${s}"`).join(', ')}];
+FlowTuples | lookup kind=inner Services on DestPort | summarize Tuples = count(), Bytes = sum(BytesSrcToDest) by Service`,
+    sql: `WITH s(DestPort, Service) AS (VALUES ${SERVICES.map(([p, s]) => `(${p}, '${s}')`).join(', ')})
+SELECT Service, count(*), sum(BytesSrcToDest)::BIGINT FROM FlowTuples JOIN s USING (DestPort) GROUP BY Service`,
+  },
+  {
+    name: 'mv-expand of public IPs',
+    kql: `NTANetAnalytics | where isnotempty(DestPublicIps)
+| mv-expand Entry = split(DestPublicIps, " ")
+| extend Ip = tostring(split(Entry, "|")[0])
+| summarize Rows = count() by Ip | top 10 by Rows`,
+    sql: `SELECT split_part(e, '|', 1) AS Ip, count(*) AS n
+FROM (SELECT unnest(string_split(DestPublicIps, ' ')) AS e FROM NTANetAnalytics WHERE DestPublicIps <> '')
+GROUP BY Ip ORDER BY n DESC LIMIT 10`,
+    ranked: true,
+  },
+];
+
+const store = await openDuckDBStore({ path: db });
+try {
+  const [{ n }] = await store.rows('SELECT count(*)::BIGINT AS n FROM FlowTuples');
+  console.log(`FlowTuples: ${Number(n).toLocaleString('en-US')} rows; ${rounds} rounds, alternating\n`);
+  console.log('question                   KQL s    SQL s    ratio');
+  let worst = 0;
+  for (const q of questions) {
+    const compiled = compileKql(q.kql, NOW);
+    // Same answer first, as JSON values (the KQL's as Kusto types them).
+    const a = (await store.table(compiled.sql)).rows.map((r) =>
+      r.map((v, i) => jsonValue(v, compiled.columns[i].type)),
+    );
+    const b = (await store.table(q.sql)).rows.map((r) =>
+      r.map((v) => (typeof v === 'bigint' ? String(v) : v)),
+    );
+    const shape = (rows: unknown[][]): string[] =>
+      (q.ranked
+        ? rows.map((r) => JSON.stringify(r[r.length - 1]))
+        : rows.map((r) => JSON.stringify(r))
+      ).sort();
+    if (JSON.stringify(shape(a)) !== JSON.stringify(shape(b)))
+      throw new Error(`${q.name}: KQL and SQL answers differ:\n${JSON.stringify(a)}\n${JSON.stringify(b)}`);
+    const kqlTimes: number[] = [];
+    const sqlTimes: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      let s = performance.now();
+      // Compiling is part of what a KQL user waits for.
+      await store.table(compileKql(q.kql, NOW).sql);
+      kqlTimes.push((performance.now() - s) / 1000);
+      s = performance.now();
+      await store.table(q.sql);
+      sqlTimes.push((performance.now() - s) / 1000);
+    }
+    const ratio = median(kqlTimes) / median(sqlTimes);
+    worst = Math.max(worst, ratio);
+    console.log(
+      `${q.name.padEnd(25)}  ${median(kqlTimes).toFixed(3).padStart(6)}   ${median(sqlTimes).toFixed(3).padStart(6)}   ${ratio.toFixed(2)}x`,
+    );
+  }
+  console.log(`\nworst ratio ${worst.toFixed(2)}x (target <= 1.25x)`);
+} finally {
+  store.close();
+}
