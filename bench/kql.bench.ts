@@ -42,19 +42,21 @@ if (!existsSync(db)) {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// Compile time: the first compile pays for loading the analyzer; then warm compiles.
+// Compile time: the first compile pays for loading the analyzer; the next 20 run while V8 is still
+// optimising Kusto's code; "warm" is the median of 30 more, as a long-lived process (the UI
+// server, a --jsonl batch, a detection run) sees it.
 const seed000 = readFileSync(join(ROOT, 'test', 'fixtures', 'kql', '000-malicious-outbound-dns.kql'), 'utf8');
-let t = performance.now();
-compileKql(seed000, NOW);
-const cold = performance.now() - t;
-const warm: number[] = [];
-for (let i = 0; i < 20; i++) {
-  t = performance.now();
+const compileMs = (): number => {
+  const t0 = performance.now();
   compileKql(seed000, NOW);
-  warm.push(performance.now() - t);
-}
+  return performance.now() - t0;
+};
+const cold = compileMs();
+const early = Array.from({ length: 20 }, compileMs);
+const warm = Array.from({ length: 30 }, compileMs);
 console.log(
-  `compile, seed 000 (${seed000.split('\n').length} lines): first ${cold.toFixed(0)} ms (loads the analyzer), warm median ${median(warm).toFixed(1)} ms (target < 50 ms)`,
+  `compile, seed 000 (${seed000.split('\n').length} lines): first ${cold.toFixed(0)} ms (loads the analyzer), ` +
+    `next 20 median ${median(early).toFixed(1)} ms, warm median ${median(warm).toFixed(1)} ms (target < 50 ms)`,
 );
 
 interface Question {

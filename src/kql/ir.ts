@@ -173,3 +173,37 @@ export interface Query {
   /** `render` does not change the result: its chart type is returned beside it. */
   readonly render: string | null;
 }
+
+/** The names of the columns a scalar reads, added to `into`. */
+export function columnRefs(s: Scalar, into: Set<string> = new Set()): Set<string> {
+  switch (s.kind) {
+    case 'column':
+      into.add(s.name);
+      break;
+    case 'literal':
+      break;
+    case 'binary':
+      columnRefs(s.left, into);
+      columnRefs(s.right, into);
+      break;
+    case 'not':
+      columnRefs(s.operand, into);
+      break;
+    case 'in':
+      columnRefs(s.operand, into);
+      for (const v of s.values) columnRefs(v, into);
+      break;
+    case 'index':
+      columnRefs(s.base, into);
+      columnRefs(s.key, into);
+      break;
+    case 'call':
+      for (const a of s.args) columnRefs(a, into);
+      break;
+    default: {
+      const never: never = s;
+      throw new Error(`unhandled IR node ${JSON.stringify(never)}`);
+    }
+  }
+  return into;
+}

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import type { ColumnType, TableDef } from '../schema/column.js';
 import { publicColumns, tables } from '../schema/tables.js';
+import { speedUpBridge } from './bridge-speedups.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,11 +22,14 @@ let kusto: KustoNamespace | null = null;
 export function kustoLanguage(): KustoNamespace {
   if (kusto) return kusto;
   const dir = dirname(require.resolve('@kusto/language-service-next/package.json'));
-  runInThisContext(readFileSync(join(dir, 'bridge.min.js'), 'utf8'), { filename: 'bridge.min.js' });
+  const runtime = readFileSync(join(dir, 'bridge.min.js'), 'utf8');
+  runInThisContext(runtime, { filename: 'bridge.min.js' });
+  const g = globalThis as any;
+  speedUpBridge(g.Bridge, g.System, /@version\s*:\s*([\d.]+)/.exec(runtime)?.[1] ?? '');
   runInThisContext(readFileSync(join(dir, 'Kusto.Language.Bridge.min.js'), 'utf8'), {
     filename: 'Kusto.Language.Bridge.min.js',
   });
-  kusto = (globalThis as any).Kusto.Language;
+  kusto = g.Kusto.Language;
   return kusto;
 }
 
@@ -43,8 +47,7 @@ const KUSTO_TYPES: Readonly<Record<ColumnType, string>> = {
 };
 
 /** Kusto's global state with vnetflow's tables (their public columns) as the default database. */
-export function kustoGlobals(defs: readonly TableDef[] = tables): any {
-  const K = kustoLanguage();
+export function kustoGlobals(defs: readonly TableDef[] = tables, K: KustoNamespace = kustoLanguage()): any {
   const S = K.Symbols;
   const bridge = (globalThis as any).Bridge;
   const symbols = defs.map((t) => {

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runInThisContext } from 'node:vm';
+import { speedUpBridge } from '../src/kql/bridge-speedups.js';
+import { kustoGlobals } from '../src/kql/kusto-language.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- Bridge.NET's runtime has no types. */
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const KUSTO = dirname(createRequire(import.meta.url).resolve('@kusto/language-service-next/package.json'));
+
+// This file loads Kusto.Language itself (node --test gives each test file its own process), so
+// that every call of a replaced helper can be answered by both versions and compared.
+const runtime = readFileSync(join(KUSTO, 'bridge.min.js'), 'utf8');
+runInThisContext(runtime, { filename: 'bridge.min.js' });
+const g = globalThis as any;
+const helpers = (): Record<string, (...args: any[]) => any> => ({
+  is: g.Bridge.is,
+  getCount: g.System.Array.getCount,
+  getItem: g.System.Array.getItem,
+  ref: g.Bridge.ref,
+});
+const original = helpers();
+
+test('the speed-ups apply only to the Bridge.NET version they mirror', () => {
+  const fake = { Bridge: { ...g.Bridge }, System: { Array: { ...g.System.Array } } };
+  assert.equal(speedUpBridge(fake.Bridge, fake.System, '17.9.0'), false);
+  assert.equal(fake.Bridge.is, original.is);
+  assert.equal(
+    /@version\s*:\s*([\d.]+)/.exec(runtime)?.[1],
+    '17.10.1',
+    'the shipped runtime is the mirrored one',
+  );
+  assert.equal(speedUpBridge(g.Bridge, g.System, '17.10.1'), true);
+  assert.notEqual(g.Bridge.is, original.is);
+});
+
+test('every replaced helper answers as the original while Kusto analyzes all our queries', () => {
+  const fast = helpers();
+  const calls = new Map<string, number>();
+  const mismatches: string[] = [];
+  for (const name of ['is', 'getCount', 'getItem'] as const) {
+    const compare = (...args: any[]): any => {
+      const a = fast[name](...args);
+      const b = original[name](...args);
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      if (a !== b && !(Number.isNaN(a) && Number.isNaN(b)))
+        mismatches.push(`${name}: ${String(a)} vs ${String(b)}`);
+      return b;
+    };
+    if (name === 'is') g.Bridge.is = compare;
+    else g.System.Array[name] = compare;
+  }
+  // A reference must read and write the same slot as the original's.
+  const obj: any = { a: 1, list: [10, 20] };
+  const r = fast.ref(obj, 'a');
+  r.v = r.v + 1;
+  assert.equal(obj.a, 2);
+  const ri = fast.ref(obj.list, 1);
+  ri.v = ri.v * 2;
+  assert.deepEqual(obj.list, [10, 40]);
+
+  runInThisContext(readFileSync(join(KUSTO, 'Kusto.Language.Bridge.min.js'), 'utf8'));
+  const K = g.Kusto.Language;
+  const globals = kustoGlobals(undefined, K);
+  const dirs = ['test/kql', 'test/fixtures/kql'].map((d) => join(ROOT, d));
+  const files = dirs.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.kql'))
+      .map((f) => join(d, f)),
+  );
+  assert.ok(files.length >= 40, `${files.length} queries`);
+  let errors = 0;
+  for (const f of files) {
+    const diagnostics = K.KustoCode.ParseAndAnalyze(readFileSync(f, 'utf8'), globals).GetDiagnostics();
+    for (let i = 0; i < diagnostics.Count; i++)
+      if (String(diagnostics.getItem(i).Severity) === 'Error') errors++;
+  }
+  // The queries are valid, and a broken query's diagnostics go through the same helpers.
+  assert.equal(errors, 0);
+  const bad = K.KustoCode.ParseAndAnalyze(
+    'FlowTuples | where NoSuchColumn > 1 | summarize count() by',
+    globals,
+  );
+  assert.ok(bad.GetDiagnostics().Count > 0);
+  assert.deepEqual(mismatches, []);
+  for (const name of ['is', 'getCount', 'getItem'])
+    assert.ok((calls.get(name) ?? 0) > 10_000, `${name}: ${calls.get(name)}`);
+});
+/* eslint-enable @typescript-eslint/no-explicit-any */
