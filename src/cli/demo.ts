@@ -12,57 +12,89 @@ import { buildAnalytics } from '../analytics/build.js';
 import { formatAnalytics } from './analytics.js';
 import { parse } from './parse.js';
 import { render } from './render.js';
+import { kqlCells } from './query.js';
+import { compileKql } from '../kql/run.js';
+import { SEED_000 } from './demo-seed-000.js';
 
-/** The demo's report: each section is one query over the tables users will query themselves. */
-const REPORT: readonly { title: string; sql: string }[] = [
+/**
+ * The demo's report: KQL that Azure users write (most of it from the seed documents: seed 001's
+ * Traffic Analytics scenarios, seed 000's DNS-enriched hunting query), run by vnetflow's own
+ * engine over the tables it just built. Where a seed query returns more rows than a terminal
+ * shows, the report adds a `top` or a `project` after it and says so.
+ */
+export const REPORT: readonly { title: string; source: string; kql: string }[] = [
   {
     title: 'Tuples per hour',
-    sql: `SELECT date_trunc('hour', TimeGenerated) AS Hour, count(*) AS Tuples,
-            sum(BytesSrcToDest + BytesDestToSrc) AS Bytes
-          FROM FlowTuples GROUP BY ALL ORDER BY Hour`,
+    source: 'vnetflow',
+    kql: `FlowTuples
+| summarize Tuples = count(), Bytes = sum(BytesSrcToDest + BytesDestToSrc) by Hour = bin(TimeGenerated, 1h)
+| sort by Hour asc`,
   },
   {
     title: 'Flow types (NTANetAnalytics, as Traffic Analytics classifies them)',
-    sql: `SELECT FlowType, count(*) AS Rows, sum(AllowedInFlows + AllowedOutFlows) AS AllowedFlows,
-            sum(DeniedInFlows + DeniedOutFlows) AS DeniedFlows, sum(BytesSrcToDest + BytesDestToSrc) AS Bytes
-          FROM NTANetAnalytics GROUP BY ALL ORDER BY Bytes DESC`,
+    source: 'vnetflow, after the FlowType table of seed 001',
+    kql: `NTANetAnalytics
+| summarize Rows = count(), AllowedFlows = sum(AllowedInFlows + AllowedOutFlows),
+    DeniedFlows = sum(DeniedInFlows + DeniedOutFlows), Bytes = sum(BytesSrcToDest + BytesDestToSrc) by FlowType
+| sort by Bytes desc`,
   },
   {
-    title: 'Top talkers by bytes (seen on the source NIC)',
-    sql: `SELECT SrcIp, coalesce(SrcVm, '') AS SrcVm, DestIp, DestPort, L7Protocol, FlowType,
-            sum(BytesSrcToDest) AS BytesSent, sum(BytesDestToSrc) AS BytesReceived
-          FROM NTANetAnalytics WHERE FlowDirection = 'Outbound' AND NOT IsFlowCapturedAtUdrHop
-          GROUP BY ALL ORDER BY BytesSent + BytesReceived DESC LIMIT 10`,
+    title: 'Traffic between subnets, top 10',
+    source: 'seed 001, scenario 3 (plus top 10)',
+    kql: `NTANetAnalytics
+| where SubType == 'FlowLog' and FaSchemaVersion == '3' and TimeGenerated > ago(60d)
+| where isnotempty(SrcSubnet) and isnotempty(DestSubnet)
+| summarize TotalBytes=sum(BytesSrcToDest + BytesDestToSrc) by SrcSubnet, DestSubnet,L4Protocol,DestPort
+| top 10 by TotalBytes`,
+  },
+  {
+    title: 'On-premises <-> Azure by direction',
+    source: 'seed 001, scenario 4',
+    kql: `let prefix1="10.4.0.0/16";
+let prefix2="10.1.0.0/16";
+NTANetAnalytics
+| where SubType == 'FlowLog' and FaSchemaVersion == '3' and FlowStartTime > ago(24h)
+| extend SrcIpIsInPrefix1 = ipv4_is_in_range(SrcIp, prefix1), SrcIpIsInPrefix2 = ipv4_is_in_range(SrcIp, prefix2)
+| extend DestIpIsInPrefix1 = ipv4_is_in_range(DestIp, prefix1), DestIpIsInPrefix2 = ipv4_is_in_range(DestIp, prefix2)
+| where (SrcIpIsInPrefix1 and DestIpIsInPrefix2) or (SrcIpIsInPrefix2 and DestIpIsInPrefix1)
+| extend Direction = iff((SrcIpIsInPrefix1 and DestIpIsInPrefix2), "Onprem2Azure", "Azure2Onprem")
+| summarize TotalBytesSrcToDest=sum(BytesSrcToDest), TotalBytesDestTosrc=sum(BytesDestToSrc) by Direction
+| render columnchart`,
   },
   {
     title: 'Top countries of internet peers',
-    sql: `SELECT Country, count(DISTINCT coalesce(nullif(split_part(DestPublicIps, '|', 1), ''), split_part(SrcPublicIps, '|', 1))) AS Addresses,
-            sum(BytesSrcToDest + BytesDestToSrc) AS Bytes
-          FROM NTANetAnalytics WHERE Country IS NOT NULL GROUP BY ALL ORDER BY Bytes DESC LIMIT 10`,
+    source: 'vnetflow, after seed 000 (public IPs from the list when DestIp is empty)',
+    kql: `NTANetAnalytics
+| where isnotempty(Country)
+| extend Peer = iff(isnotempty(DestPublicIps), tostring(split(DestPublicIps, "|")[0]), tostring(split(SrcPublicIps, "|")[0]))
+| summarize Addresses = dcount(Peer), Bytes = sum(BytesSrcToDest + BytesDestToSrc) by Country
+| top 10 by Bytes`,
   },
   {
-    title: 'Malicious flows (threat-feed addresses) with the DNS names they were resolved from',
-    sql: `SELECT n.SrcIp, n.DestIp, n.DestPort, d.ThreatType, coalesce(d.DnsDomain, '') AS DnsDomain,
-            sum(n.AllowedOutFlows + n.AllowedInFlows) AS Allowed, sum(n.DeniedInFlows + n.DeniedOutFlows) AS Denied,
-            sum(n.BytesSrcToDest + n.BytesDestToSrc) AS Bytes
-          FROM NTANetAnalytics n JOIN NTAIpDetails d
-            ON d.Ip IN (n.SrcIp, n.DestIp) AND d.FlowIntervalStartTime = n.FlowIntervalStartTime
-          WHERE n.FlowType = 'MaliciousFlow' AND NOT n.IsFlowCapturedAtUdrHop
-          GROUP BY ALL ORDER BY Bytes DESC, Denied DESC LIMIT 10`,
+    title: 'Flows to malicious destinations, with the DNS names they were resolved from',
+    source: "seed 000's hunting query, its own commented-out MaliciousFlow filter applied after it",
+    kql: `${SEED_000}
+| where FlowType == "MaliciousFlow"
+| project TimeGenerated, Client, SrcIp, DestIp, DestPort, QueryNameSingle, FlowStatus, BytesSentMb, Location, count_
+| top 10 by BytesSentMb`,
   },
   {
     title: 'Denied flows with the rule that denied them',
-    sql: `SELECT DestPort, L7Protocol, AclRule, FlowType, FlowEncryption,
-            sum(DeniedInFlows + DeniedOutFlows) AS DeniedFlows, count(DISTINCT SrcIp) AS Sources
-          FROM NTANetAnalytics WHERE FlowStatus = 'Denied' GROUP BY ALL ORDER BY DeniedFlows DESC LIMIT 10`,
+    source: 'vnetflow',
+    kql: `NTANetAnalytics
+| where FlowStatus == "Denied"
+| summarize DeniedFlows = sum(DeniedInFlows + DeniedOutFlows), Sources = dcount(SrcIp)
+    by DestPort, L7Protocol, AclRule, FlowType, FlowEncryption
+| top 10 by DeniedFlows`,
   },
   {
     title: 'Top internet destinations: who owns them and what they are called',
-    sql: `SELECT n.DestIp, d.PublicIpDetails, d.Location, coalesce(d.DnsDomain, '') AS DnsDomain,
-            count(DISTINCT n.SrcIp) AS Sources, sum(n.BytesSrcToDest) AS BytesSent
-          FROM NTANetAnalytics n JOIN NTAIpDetails d ON d.Ip = n.DestIp AND d.FlowIntervalStartTime = n.FlowIntervalStartTime
-          WHERE n.FlowDirection = 'Outbound' AND NOT n.IsFlowCapturedAtUdrHop
-          GROUP BY ALL ORDER BY BytesSent DESC LIMIT 10`,
+    source: 'seed 001, scenario 1 (the NTAIpDetails join), for every VM',
+    kql: `NTANetAnalytics
+| where FlowDirection == "Outbound" and not(IsFlowCapturedAtUdrHop) and isnotempty(DestIp)
+| join kind=inner (NTAIpDetails | summarize arg_max(TimeGenerated, *) by Ip) on $left.DestIp == $right.Ip
+| summarize Sources = dcount(SrcIp), BytesSent = sum(BytesSrcToDest) by DestIp, PublicIpDetails, Location, DnsDomain
+| top 10 by BytesSent`,
   },
 ];
 
@@ -73,9 +105,11 @@ export const demoCommand: Command = {
 
 Generates the default synthetic Azure environment (24 hours, seed 1) into DIR, ingests its flow
 logs, topology, service tags, threat intel and DNS logs into DIR/vnetflow.duckdb, builds the
-Traffic Analytics tables and prints a short report: tuples per hour, flow types, top talkers, top
-countries, malicious flows with their DNS names, denied flows with the rule that denied them, top
-internet destinations. A second run reuses what is there.
+Traffic Analytics tables and prints a short report, each section a KQL query (most from the seed
+blog posts, run by vnetflow's KQL engine): tuples per hour, flow types, traffic between subnets,
+on-premises <-> Azure, top countries, flows to malicious destinations with their DNS names
+(seed 000's hunting query), denied flows with the rule that denied them, top internet
+destinations. A second run reuses what is there.
 
 Options:
   --dir DIR     work folder (default ./vnetflow-demo)
@@ -115,7 +149,7 @@ Examples:
       console.log(`\nLabelled scenarios in the data (ground truth: ${join(env, 'ground-truth.json')}):`);
       for (const s of truth.scenarios)
         console.log(`  ${s.id.padEnd(18)} ${String(s.tuples).padStart(6)} tuples  ${s.description}`);
-      console.log(`\nExplore: vnetflow sql --db ${dbFile} "SELECT * FROM NTANetAnalytics LIMIT 10"`);
+      console.log(`\nExplore: vnetflow query --db ${dbFile} "NTANetAnalytics | take 10"`);
       return 0;
     } finally {
       store.close();
@@ -124,8 +158,12 @@ Examples:
 };
 
 async function report(store: Store): Promise<void> {
+  const now = new Date();
   for (const section of REPORT) {
-    console.log(`\n== ${section.title}`);
-    console.log(render(await store.table(section.sql), 'table'));
+    console.log(`\n== ${section.title}  [KQL: ${section.source}]`);
+    const compiled = compileKql(section.kql, now);
+    const rows = (await store.table(compiled.sql)).rows;
+    console.log(render({ columns: compiled.columns, rows }, 'table', kqlCells(compiled)));
+    if (compiled.render) console.log(`(render ${compiled.render})`);
   }
 }

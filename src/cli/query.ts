@@ -87,7 +87,7 @@ Examples:
     try {
       const rows = (await store.table(compiled.sql)).rows;
       const result = { columns: compiled.columns, rows };
-      const cells = encoders(compiled);
+      const cells = kqlCells(compiled);
       const chart = compiled.render;
       if (format === 'json' && chart)
         console.log(
@@ -118,7 +118,8 @@ function nowOption(value: string | undefined): Date {
 }
 
 /** Each column's values written as its Kusto type is. */
-function encoders(c: CompiledKql): CellEncoder[] {
+/** Cell encoders that print each column's values as Kusto does, for its type. */
+export function kqlCells(c: CompiledKql): CellEncoder[] {
   return c.columns.map((col) => ({
     text: (v) => textValue(v, col.type),
     json: (v) => jsonValue(v, col.type),
