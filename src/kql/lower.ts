@@ -245,6 +245,7 @@ const FUNCTIONS = new Set([
   'tobool',
   'toboolean',
   'todatetime',
+  'totimespan',
   'startofday',
   'startofweek',
   'startofmonth',

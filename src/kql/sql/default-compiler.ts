@@ -755,11 +755,47 @@ export abstract class DefaultCompiler {
       return type === 'string' ? `coalesce(${t}, '')` : `TRY_CAST(${t} AS ${this.sqlType(type)})`;
     }
     if (type === 'string') {
-      // Kusto spells these exactly as SQL's casts do; other types (datetime, real) differ.
+      if (x.type === 'datetime') return `coalesce(${this.datetimeText(v)}, '')`;
+      if (x.type === 'timespan') return `coalesce(${this.timespanText(this.microseconds(v))}, '')`;
+      // Kusto spells these exactly as SQL's casts do; reals differ (1.0 is "1" in Kusto).
       if (!['long', 'int', 'bool'].includes(x.type)) throw new UnsupportedError(`tostring() of ${x.type}`, 0);
       return `coalesce(CAST(${v} AS VARCHAR), '')`;
     }
+    if (type === 'timespan' && x.type === 'string') return this.timespanFromText(v);
     return `TRY_CAST(${v} AS ${this.sqlType(type)})`;
+  }
+
+  /** A datetime as Kusto's tostring() spells it: ISO 8601, seven fraction digits if any, Z. */
+  protected datetimeText(v: string): string {
+    const us = `(epoch_us(${v}) % 1000000 + 1000000) % 1000000`;
+    return `(strftime(${v}, '%Y-%m-%dT%H:%M:%S') || CASE WHEN ${us} <> 0 THEN '.' || lpad(CAST(${us} AS VARCHAR), 6, '0') || '0' ELSE '' END || 'Z')`;
+  }
+
+  /** Microseconds as Kusto spells a timespan: [-][d.]hh:mm:ss[.fffffff] (as values.ts prints it). */
+  protected timespanText(us: string): string {
+    const a = `abs(${us})`;
+    const part = (div: number, mod: number): string =>
+      `lpad(CAST((${a} % ${mod}) // ${div} AS VARCHAR), 2, '0')`;
+    return (
+      `(CASE WHEN ${us} < 0 THEN '-' ELSE '' END` +
+      ` || CASE WHEN ${a} >= 86400000000 THEN CAST(${a} // 86400000000 AS VARCHAR) || '.' ELSE '' END` +
+      ` || ${part(3600000000, 86400000000)} || ':' || ${part(60000000, 3600000000)} || ':' || ${part(1000000, 60000000)}` +
+      ` || CASE WHEN ${a} % 1000000 <> 0 THEN '.' || lpad(CAST(${a} % 1000000 AS VARCHAR), 6, '0') || '0' ELSE '' END)`
+    );
+  }
+
+  /**
+   * Text in Kusto's timespan format, [-][d.]hh:mm[:ss[.fffffff]], as a timespan; anything else is
+   * null, as totimespan() gives. Ticks beyond the microsecond are dropped (see docs/kql.md).
+   */
+  protected timespanFromText(text: string): string {
+    const re = this.string('^(-?)(?:(\\d+)\\.)?(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,7}))?)?$');
+    const g = (i: number): string => `regexp_extract(${text}, ${re}, ${i})`;
+    const n = (i: number): string => `coalesce(TRY_CAST(nullif(${g(i)}, '') AS BIGINT), 0)`;
+    const us =
+      `(${n(2)} * 86400000000 + ${n(3)} * 3600000000 + ${n(4)} * 60000000 + ${n(5)} * 1000000` +
+      ` + coalesce(TRY_CAST(nullif(left(rpad(${g(6)}, 7, '0'), 6), '') AS BIGINT), 0))`;
+    return `(CASE WHEN regexp_matches(${text}, ${re}) THEN ${this.fromMicroseconds(`(CASE WHEN ${g(1)} = '-' THEN -1 ELSE 1 END * ${us})`)} END)`;
   }
 
   protected call(s: Extract<Scalar, { kind: 'call' }>): string {
@@ -885,6 +921,8 @@ export abstract class DefaultCompiler {
         const t = `lower(trim(${this.as(x, 'string')}))`;
         return `(CASE ${t} WHEN 'true' THEN true WHEN 'false' THEN false END)`;
       }
+      case 'totimespan':
+        return this.as(s.args[0], 'timespan');
       case 'todatetime':
         if (s.args[0].type === 'datetime') return a[0];
         // Text with or without a zone; without one it is UTC (the session's zone).
