@@ -9,8 +9,9 @@
  * - `System.Array.getCount` / `getItem` build an interface member name by string concatenation
  *   (`"System$Collections$Generic$ICollection$1$" + alias + "$getCount"`) on every call; the name
  *   depends only on the element type, so it is computed once per type here.
- * - `Bridge.is(obj, Class)` reaches `obj instanceof Class` only after several other checks; the
- *   fast path answers the common "yes" directly.
+ * - `Bridge.is(obj, Class)` reaches `obj instanceof Class` only after several other checks; for an
+ *   instance of a Bridge class the answer depends only on the two classes, so it is decided once
+ *   per pair.
  *
  * Each replacement gives the same answer as the original for every input: it either takes a
  * shortcut whose result the original would also return, or calls the original. They are applied
@@ -90,34 +91,43 @@ export function speedUpBridge(bridge: any, system: any, version: string): boolea
   };
 
   const is = bridge.is;
+  // The answer for an instance of a Bridge class against a class depends only on the two classes:
+  // decided once per pair (true or false), or left to the original (undefined) for any other case.
+  const decided = new Map<unknown, Map<unknown, boolean | undefined>>();
+  const decide = (obj: any, ctor: any, type: any): boolean | undefined => {
+    // The original returns true at its instanceof test.
+    if (obj instanceof type) return true;
+    // For an instance of a Bridge class tested against another class (not an interface, with
+    // no custom $is test and not a literal type), the original's remaining checks all fail.
+    if (
+      ctor !== type &&
+      type.$kind === 'class' &&
+      !type.$isInterface &&
+      type.$is === undefined &&
+      !type.$literal
+    )
+      return false;
+    return undefined;
+  };
   bridge.is = function (obj: any, type: any, ignoreFn: any, allowNull: any): boolean {
     if (
       obj !== null &&
       obj !== undefined &&
-      !obj.$boxed &&
       typeof type === 'function' &&
       type.constructor === Function &&
       type !== system.Object &&
-      type !== Object
+      type !== Object &&
+      !obj.$boxed
     ) {
-      // The original returns true at its instanceof test.
-      if (obj instanceof type) return true;
-      // For an instance of a Bridge class tested against another class (not an interface, with
-      // no custom $is test and not a literal type), the original's remaining checks all fail.
       const ctor = obj.constructor;
-      if (
-        ctor !== type &&
-        ctor !== Object &&
-        ctor !== Boolean &&
-        ctor !== String &&
-        ctor !== Date &&
-        ctor?.$kind === 'class' &&
-        type.$kind === 'class' &&
-        !type.$isInterface &&
-        type.$is === undefined &&
-        !type.$literal
-      )
-        return false;
+      // Only plain instances of Bridge classes: their prototype is their class's, for good.
+      if (ctor?.$kind === 'class' && Object.getPrototypeOf(obj) === ctor.prototype) {
+        let byType = decided.get(ctor);
+        if (!byType) decided.set(ctor, (byType = new Map()));
+        let answer = byType.get(type);
+        if (answer === undefined && !byType.has(type)) byType.set(type, (answer = decide(obj, ctor, type)));
+        if (answer !== undefined) return answer;
+      } else if (obj instanceof type) return true;
     }
     return is(obj, type, ignoreFn, allowNull);
   };
