@@ -146,6 +146,14 @@ export abstract class DefaultCompiler {
     return input;
   }
 
+  /**
+   * The input of a node that passes its input's columns on (where, extend, sort, mv-expand): asked
+   * for what the consumer needs plus what `exprs` read, and made the scope of those scalars.
+   */
+  private passThrough(input: Tabular, exprs: readonly Scalar[], need: Need): Compiled {
+    return this.over(this.tabular(input, need && refs(exprs, need)));
+  }
+
   /** An input with its textual dynamic columns turned into JSON, for operators that read them raw. */
   private plain(input: Compiled): Compiled {
     if (!input.textual?.size) return input;
@@ -188,7 +196,7 @@ export abstract class DefaultCompiler {
         };
       }
       case 'where': {
-        const input = this.over(this.tabular(t.input, need && columnRefs(t.predicate, new Set(need))));
+        const input = this.passThrough(t.input, [t.predicate], need);
         return {
           sql: `SELECT * FROM (${input.sql}) WHERE ${this.scalar(t.predicate)}`,
           columns: input.columns,
@@ -197,15 +205,10 @@ export abstract class DefaultCompiler {
         };
       }
       case 'extend': {
-        const input = this.over(
-          this.tabular(
-            t.input,
-            need &&
-              refs(
-                t.columns.map((c) => c.expr),
-                need,
-              ),
-          ),
+        const input = this.passThrough(
+          t.input,
+          t.columns.map((c) => c.expr),
+          need,
         );
         const redefined = new Set(t.columns.map((c) => c.name));
         const nonNull = this.nonNullNamed(t.columns);
@@ -246,15 +249,10 @@ export abstract class DefaultCompiler {
         };
       }
       case 'sort': {
-        const input = this.over(
-          this.tabular(
-            t.input,
-            need &&
-              refs(
-                t.keys.map((k) => k.expr),
-                need,
-              ),
-          ),
+        const input = this.passThrough(
+          t.input,
+          t.keys.map((k) => k.expr),
+          need,
         );
         const keys = t.keys.map(
           (k) => `${this.scalar(k.expr)} ${k.desc ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`,
@@ -400,15 +398,10 @@ export abstract class DefaultCompiler {
       }
       case 'mvExpand': {
         // DuckDB does not prune columns through an unnest: ask the input for only what is used.
-        const input = this.over(
-          this.tabular(
-            t.input,
-            need &&
-              refs(
-                t.columns.map((c) => c.expr),
-                need,
-              ),
-          ),
+        const input = this.passThrough(
+          t.input,
+          t.columns.map((c) => c.expr),
+          need,
         );
         // Lists first, then one unnest per list in one SELECT: DuckDB pads the shorter ones with
         // nulls, as Kusto does. The position (for with_itemindex and limit) is unnested beside them.
@@ -687,7 +680,7 @@ export abstract class DefaultCompiler {
   /**
    * split(s, d) as a SQL list of strings, not yet JSON: what mv-expand, an index and tostring()
    * of an element read directly (seed 000 expands and indexes the public-IP lists this way), where
-   * the JSON round trip cost 3.6x the hand-written SQL. Null for any other expression.
+   * the JSON round trip cost 3.6x the hand-written SQL. Only for a split() call (see isSplit).
    */
   protected stringList(x: Scalar): string {
     if (x.kind !== 'call' || x.fn !== 'split')
