@@ -151,12 +151,90 @@ test('constructs not supported yet are refused by name with their position', () 
       kql,
     );
   };
+  refuse('FlowTuples | evaluate bag_unpack(SrcIp)', /^evaluate is not supported yet$/, 13);
   refuse(
-    'FlowTuples | make-series n = count() on TimeGenerated step 1h',
-    /^make-series is not supported yet$/,
-    13,
+    'FlowTuples | make-series n = count() on TimeGenerated in range(datetime(2026-01-01), datetime(2026-01-02), 1h)',
+    /^make-series with `in range\(\)`/,
+    54,
   );
-  refuse('FlowTuples | parse SrcIp with a "." b', /^parse is not supported yet$/, 13);
+  refuse('FlowTuples | make-series n = count() on SrcPort step 10', /axis of type int/, 37);
+  refuse(
+    'FlowTuples | parse SrcIp with SrcIp "." b',
+    /^parse into SrcIp, a column the input already has/,
+    30,
+  );
   refuse('print x = 1; print y = 2', /several queries/, 0);
-  refuse('FlowTuples | serialize n = row_number()', /serialize with new columns/, 13);
+});
+
+test('parse builds one anchored RE2 pattern per kind: literal text, lazy or greedy captures, digits for numbers', () => {
+  const parse = (kql: string): Extract<Tabular, { kind: 'parse' }> => {
+    const q = ir(kql);
+    assert.equal(q.body.kind, 'parse');
+    return q.body as Extract<Tabular, { kind: 'parse' }>;
+  };
+  const simple = parse('print s = "" | parse s with * "a.b=" n:long "(" rest');
+  assert.equal(simple.regex, '^.*?a\\.b=(-?\\d+)\\((.*)$');
+  assert.deepEqual(
+    simple.columns.map((c) => [c.name, c.type, c.group]),
+    [
+      ['n', 'long', 1],
+      ['rest', 'string', 2],
+    ],
+  );
+  assert.equal(simple.strict, true);
+  assert.equal(simple.filter, false);
+  // Relaxed: a number followed by a constant captures any text (converted, or null on its own).
+  const relaxed = parse('print s = "" | parse kind=relaxed s with "n=" n:long "," m:real *');
+  assert.equal(relaxed.regex, '^n=(.*?),(-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?).*?');
+  assert.equal(relaxed.strict, false);
+  // Regex: flags up front, the constants as written (their groups counted), text greedy.
+  const regex = parse('print s = "" | parse-where kind=regex flags=Ui s with "(a|b)[(]=" v "," *');
+  assert.equal(regex.regex, '(?Ui)^(?:(a|b)[(]=)(.*)(?:,).*?');
+  assert.equal(regex.groups, 2);
+  assert.deepEqual(regex.columns, [{ name: 'v', type: 'string', group: 2 }]);
+  assert.equal(regex.filter, true);
+});
+
+test('make-series names its by columns, aggregates (with defaults) and axis as the analyzer does', () => {
+  const q = ir(
+    'FlowTuples | make-series n = count(), avg(BytesSrcToDest) default = -1 on TimeGenerated from datetime(2026-01-01) to datetime(2026-01-02) step 1h by SrcIp',
+  );
+  assert.equal(q.body.kind, 'makeSeries');
+  const m = q.body as Extract<Tabular, { kind: 'makeSeries' }>;
+  assert.deepEqual(
+    q.columns.map((c) => [c.name, c.type]),
+    [
+      ['SrcIp', 'string'],
+      ['n', 'dynamic'],
+      ['avg_BytesSrcToDest', 'dynamic'],
+      ['TimeGenerated', 'dynamic'],
+    ],
+  );
+  assert.deepEqual(
+    m.aggregates.map((a) => [a.name, a.fn, a.type, a.fill]),
+    [
+      ['n', 'count', 'long', { kind: 'literal', type: 'long', value: 0 }],
+      ['avg_BytesSrcToDest', 'avg', 'real', { kind: 'literal', type: 'long', value: -1 }],
+    ],
+  );
+  assert.equal(m.axis.name, 'TimeGenerated');
+  assert.deepEqual(m.step, { kind: 'literal', type: 'timespan', value: 3_600_000_000 });
+  assert.equal(m.from?.kind, 'literal');
+});
+
+test('mv-apply lowers its subquery over the sub-table; serialize with columns is an extend', () => {
+  const q = ir(
+    'NTANetAnalytics | mv-apply ip = split(SrcPublicIps, " ") to typeof(string) on (where ip != "" | take 1) | serialize n = row_number()',
+  );
+  assert.deepEqual(kinds(q.body), ['table', 'mvApply', 'extend']);
+  const apply = (q.body as Extract<Tabular, { kind: 'extend' }>).input as Extract<
+    Tabular,
+    { kind: 'mvApply' }
+  >;
+  assert.deepEqual(kinds(apply.subquery), ['applyInput', 'where', 'take']);
+  assert.deepEqual(
+    apply.expand.columns.map((c) => [c.name, c.to]),
+    [['ip', 'string']],
+  );
+  assert.ok(apply.columns.includes('ip') && apply.columns.includes('SrcPublicIps'));
 });

@@ -147,7 +147,57 @@ export type Tabular =
       readonly index: string | null;
       /** `limit N`: at most N rows per input row. */
       readonly limit: number | null;
-    };
+    }
+  /**
+   * parse and parse-where: columns captured from a text by one RE2 regular expression (the pattern
+   * as lower.ts builds it), each converted to its type.
+   */
+  | {
+      readonly kind: 'parse';
+      readonly input: Tabular;
+      readonly text: Scalar;
+      readonly regex: string;
+      /** The regex's capture groups in all (a regex-mode pattern may hold groups of its own). */
+      readonly groups: number;
+      /** Each column and the (1-based) group that captures it. */
+      readonly columns: readonly { readonly name: string; readonly type: KqlType; readonly group: number }[];
+      /**
+       * simple and regex kinds: a captured text that does not convert to its column's type fails the
+       * whole match (every column null); relaxed: that column alone is null.
+       */
+      readonly strict: boolean;
+      /** parse-where: only the rows that parse. */
+      readonly filter: boolean;
+    }
+  /**
+   * make-series: per group of `by`, one array per aggregate over the bins of `axis` (from `from`,
+   * inclusive, to `to`, exclusive, by `step`; without them, from the group's first bin with data to
+   * its last), absent bins holding the aggregate's default; the bins themselves in `axis`'s column.
+   */
+  | {
+      readonly kind: 'makeSeries';
+      readonly input: Tabular;
+      readonly aggregates: readonly (Aggregate & { readonly fill: Scalar })[];
+      readonly axis: NamedScalar;
+      readonly from: Scalar | null;
+      readonly to: Scalar | null;
+      readonly step: Scalar;
+      readonly by: readonly NamedScalar[];
+    }
+  /**
+   * mv-apply: for each input row, `subquery` run over the row's expansion (as mv-expand makes it,
+   * with the row's other columns beside each element); the row's columns and the subquery's
+   * result, per `columns` (the analyzer's output: a name the subquery yields is taken from it).
+   */
+  | {
+      readonly kind: 'mvApply';
+      readonly input: Tabular;
+      readonly expand: Omit<Extract<Tabular, { kind: 'mvExpand' }>, 'kind' | 'input'>;
+      readonly subquery: Tabular;
+      readonly columns: readonly string[];
+    }
+  /** Inside an mv-apply subquery: the sub-table of the row being applied. */
+  | { readonly kind: 'applyInput' };
 
 /** A column: its name and Kusto type. */
 export interface Column {

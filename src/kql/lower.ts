@@ -35,12 +35,21 @@ function kindOf(n: any): string {
   return kindNames[n.Kind] ?? String(n.Kind);
 }
 
-/** An operator's named parameters (`kind=inner`, `withsource=T`): a plain list, not a separated one. */
-function parameters(n: any): any[] {
-  const list = n.Parameters;
+/** The nodes of a plain (not separated) syntax list. */
+function nodes(list: any): any[] {
   const out: any[] = [];
   for (let i = 0; i < (list?.Count ?? 0); i++) out.push(list.getItem(i));
   return out;
+}
+
+/** An operator's named parameters (`kind=inner`, `withsource=T`). */
+function parameters(n: any): any[] {
+  return nodes(n.Parameters);
+}
+
+/** A named parameter's value as written (`regex` in `kind=regex`). */
+function parameterText(p: any): string {
+  return String(p.Expression?.Token?.Text ?? p.Expression?.ToString?.() ?? '').trim();
 }
 
 /** The elements of a Kusto separated list. */
@@ -271,6 +280,10 @@ const FUNCTIONS = new Set([
   'parse_ipv4',
   'ipv4_compare',
   'ipv4_is_match',
+  'row_number',
+  'prev',
+  'next',
+  'row_cumsum',
 ]);
 
 /** The aggregate functions this engine compiles. */
@@ -466,6 +479,17 @@ function columnNames(n: any): string[] {
   return resultColumns(n).map((c) => c.name);
 }
 
+/** Inside an mv-apply subquery: the columns of the sub-table its first operator reads. */
+let applyColumns: string[] | null = null;
+
+/** The column names of an operator's input: what it is piped from, or an mv-apply's sub-table. */
+function inputColumns(n: any): string[] {
+  const parent = n.Parent;
+  if (kindOf(parent) === 'PipeExpression' && parent.Operator === n) return columnNames(parent.Expression);
+  if (applyColumns) return applyColumns;
+  throw new UnsupportedError(`${describe(kindOf(n))} where its input is not known`, n.TextStart);
+}
+
 /** The columns of the operator's output, each read from the input column of the same name. */
 function passThrough(input: Tabular, n: any, renamed = new Map<string, string>()): Tabular {
   const columns = resultColumns(n).map((c): NamedScalar => ({
@@ -496,25 +520,10 @@ function operator(input: Tabular, n: any): Tabular {
       return { kind: 'distinct', input, columns: exprs.map((e, i) => named(e, names[i])) };
     }
     case 'ExtendOperator':
+      return extend(input, n);
     case 'ProjectOperator': {
-      const exprs = items(n.Expressions);
       const out = columnNames(n);
-      let columns: NamedScalar[];
-      if (kind === 'ProjectOperator') columns = exprs.map((e, i) => named(e, out[i]));
-      else {
-        // Extend: a named expression keeps its name (it may replace an input column in place); an
-        // unnamed one takes the next name the analyzer added after the input's columns.
-        const before = new Set(columnNames(n.Parent?.Expression ?? {}));
-        const added = out.filter((c) => !before.has(c));
-        columns = exprs.map((e) =>
-          kindOf(e) === 'SimpleNamedExpression'
-            ? named(e, String(e.Name.SimpleName))
-            : named(e, added.shift() ?? `Column${out.length}`),
-        );
-      }
-      return kind === 'ExtendOperator'
-        ? { kind: 'extend', input, columns }
-        : { kind: 'project', input, columns };
+      return { kind: 'project', input, columns: items(n.Expressions).map((e, i) => named(e, out[i])) };
     }
     case 'SummarizeOperator':
       return summarize(input, n);
@@ -559,14 +568,36 @@ function operator(input: Tabular, n: any): Tabular {
       // `as Name` only names the result (for a later withsource): the rows are unchanged.
       return input;
     case 'SerializeOperator':
-      if (items(n.Expressions).length > 0)
-        throw new UnsupportedError('serialize with new columns (row_number() and friends)', n.TextStart);
-      return input;
+      // The engine keeps rows in order wherever Kusto does; new columns are an extend.
+      return items(n.Expressions).length > 0 ? extend(input, n) : input;
     case 'SortOperator':
       return { kind: 'sort', input, keys: items(n.Expressions).map(sortKey) };
+    case 'ParseOperator':
+    case 'ParseWhereOperator':
+      return parse(input, n, kind === 'ParseWhereOperator');
+    case 'MakeSeriesOperator':
+      return makeSeries(input, n);
+    case 'MvApplyOperator':
+      return mvApply(input, n);
     default:
       throw new UnsupportedError(describe(kind), n.TextStart);
   }
+}
+
+/**
+ * extend (and serialize with columns): a named expression keeps its name (it may replace an input
+ * column in place); an unnamed one takes the next name the analyzer added after the input's columns.
+ */
+function extend(input: Tabular, n: any): Tabular {
+  const out = columnNames(n);
+  const before = new Set(inputColumns(n));
+  const added = out.filter((c) => !before.has(c));
+  const columns = items(n.Expressions).map((e) =>
+    kindOf(e) === 'SimpleNamedExpression'
+      ? named(e, String(e.Name.SimpleName))
+      : named(e, added.shift() ?? `Column${out.length}`),
+  );
+  return { kind: 'extend', input, columns };
 }
 
 /** A sort key; Kusto's defaults: descending, nulls last when descending and first when ascending. */
@@ -580,8 +611,8 @@ function sortKey(e: any): SortKey {
 }
 
 /**
- * union: the legs matched by column name into the analyzer's output columns. Where legs disagree
- * on a column's type Kusto renames it per type (`x_long`, `x_string`); that is refused for now.
+ * union: the legs matched by column name into the analyzer's output columns, a column whose type
+ * differs between legs going to its type's name (`x_long`, `x_string`), as the analyzer names it.
  */
 function union(legs: { node: any; lowered: Tabular | null }[], n: any): Tabular {
   let source: string | null = null;
@@ -591,13 +622,22 @@ function union(legs: { node: any; lowered: Tabular | null }[], n: any): Tabular 
     else if (name !== 'isfuzzy' && name !== 'kind') throw new UnsupportedError(`union ${name}=`, p.TextStart);
   }
   const columns = resultColumns(n).filter((c) => c.name !== source);
-  const known = new Set<string>();
-  const inputs = legs.map((leg) => {
-    columnNames(leg.node).forEach((c) => known.add(c));
-    return leg.lowered ?? tabular(leg.node);
+  const types = new Map(columns.map((c) => [c.name, c.type]));
+  const inputs = legs.map((leg): Tabular => {
+    const lowered = leg.lowered ?? tabular(leg.node);
+    // Where legs disagree on a column's type, the analyzer names it per type (`a_long`,
+    // `a_string`): each leg's column goes to its type's name.
+    const own = resultColumns(leg.node);
+    const renamed = own.map((c): NamedScalar => {
+      const as = types.get(c.name) === c.type ? c.name : `${c.name}_${c.type}`;
+      if (types.get(as) !== c.type)
+        throw new UnsupportedError(`union of legs whose column types differ (${c.name})`, n.TextStart);
+      return { name: as, expr: { kind: 'column', name: c.name, type: c.type } };
+    });
+    return renamed.every((r, i) => r.name === own[i].name)
+      ? lowered
+      : { kind: 'project', input: lowered, columns: renamed };
   });
-  const odd = columns.find((c) => !known.has(c.name));
-  if (odd) throw new UnsupportedError(`union of legs whose column types differ (${odd.name})`, n.TextStart);
   const labels = legs.map((leg, i) =>
     kindOf(leg.node) === 'NameReference' ? String(leg.node.SimpleName) : `union_arg${i}`,
   );
@@ -706,12 +746,46 @@ function argBest(
 
 /** mv-expand (and the old `mvexpand`): several columns side by side, `to typeof()`, `with_itemindex`, `limit`. */
 function mvExpand(input: Tabular, n: any): Tabular {
+  return { kind: 'mvExpand', input, ...expansion(n, 'mv-expand') };
+}
+
+/**
+ * mv-apply: each row's expansion (mv-expand's, with the same options), then the subquery over it,
+ * lowered with the sub-table as its input. Context ids (`id=`) are refused.
+ */
+function mvApply(input: Tabular, n: any): Tabular {
+  if (n.ContextIdClause)
+    throw new UnsupportedError('mv-apply with a context id', n.ContextIdClause.TextStart);
+  const expand = expansion(n, 'mv-apply');
+  const inner = new Set(inputColumns(n));
+  for (const c of expand.columns) inner.add(c.name);
+  if (expand.index !== null) inner.add(expand.index);
+  const saved = applyColumns;
+  applyColumns = [...inner];
+  try {
+    const leaf: Tabular = { kind: 'applyInput' };
+    const lowerSub = (e: any): Tabular =>
+      kindOf(e) === 'PipeExpression' ? operator(lowerSub(e.Expression), e.Operator) : operator(leaf, e);
+    return {
+      kind: 'mvApply',
+      input,
+      expand,
+      subquery: lowerSub(n.Subquery.Expression),
+      columns: columnNames(n),
+    };
+  } finally {
+    applyColumns = saved;
+  }
+}
+
+/** What mv-expand and mv-apply expand: the columns, `with_itemindex`, `limit`. */
+function expansion(n: any, op: string): Omit<Extract<Tabular, { kind: 'mvExpand' }>, 'kind' | 'input'> {
   let index: string | null = null;
   for (const p of parameters(n)) {
     const name = String(p.Name?.SimpleName ?? '').toLowerCase();
     if (name === 'with_itemindex') index = String(p.Expression?.SimpleName ?? '');
     else if (name !== 'bagexpansion' || String(p.Expression?.ToString?.() ?? '') !== 'bag')
-      throw new UnsupportedError(`mv-expand ${name}=`, p.TextStart);
+      throw new UnsupportedError(`${op} ${name}=`, p.TextStart);
   }
   const columns = items(n.Expressions).map((e) => {
     const x = e.Expression;
@@ -721,18 +795,173 @@ function mvExpand(input: Tabular, n: any): Tabular {
         : kindOf(x) === 'NameReference'
           ? String(x.SimpleName)
           : null;
-    if (!name) throw new UnsupportedError('mv-expand of an unnamed expression', x.TextStart);
+    if (!name) throw new UnsupportedError(`${op} of an unnamed expression`, x.TextStart);
     // `to typeof(T)` converts each element; without it an element stays dynamic.
-    return { name, expr: named(x, name).expr, to: e.ToTypeOf ? typeOf(e) : ('dynamic' as KqlType) };
+    const to = e.ToTypeOf ? TYPES[String(e.ToTypeOf.TypeOf?.ReferencedSymbol?.Name)] : 'dynamic';
+    if (!to) throw new UnsupportedError(`${op} to ${String(e.ToTypeOf.ToString())}`, e.ToTypeOf.TextStart);
+    return { name, expr: named(x, name).expr, to };
   });
   let limit: number | null = null;
   if (n.RowLimitClause) {
     const l = scalar(n.RowLimitClause.RowLimit);
     if (l.kind !== 'literal' || typeof l.value !== 'number')
-      throw new UnsupportedError('mv-expand limit that is not a constant', n.RowLimitClause.TextStart);
+      throw new UnsupportedError(`${op} limit that is not a constant`, n.RowLimitClause.TextStart);
     limit = l.value;
   }
-  return { kind: 'mvExpand', input, columns, index, limit };
+  return { columns, index, limit };
+}
+
+/**
+ * make-series Aggregate [default=d], ... on Axis from a to b step s by ...: the aggregates as the
+ * summarize ones (numeric, Kusto's rule), each absent bin filled with its default (0 unless given).
+ * The `in range()` form and kind=nonempty are refused.
+ */
+function makeSeries(input: Tabular, n: any): Tabular {
+  for (const p of parameters(n)) {
+    const name = String(p.Name?.SimpleName ?? '').toLowerCase();
+    if (!name.startsWith('hint.')) throw new UnsupportedError(`make-series ${name}=`, p.TextStart);
+  }
+  const range = n.RangeClause;
+  if (kindOf(range) !== 'MakeSeriesFromToStepClause')
+    throw new UnsupportedError(
+      'make-series with `in range()` (use from, to and step)',
+      range?.TextStart ?? n.TextStart,
+    );
+  const names = columnNames(n); // the by columns, the aggregates, then the axis
+  const by = n.ByClause ? items(n.ByClause.Expressions) : [];
+  const aggregates = items(n.Aggregates).map((m, i) => {
+    const expr = kindOf(m.Expression) === 'SimpleNamedExpression' ? m.Expression.Expression : m.Expression;
+    const fn = kindOf(expr) === 'FunctionCallExpression' ? String(expr.Name.SimpleName).toLowerCase() : '';
+    if (!AGGREGATES.has(fn))
+      throw new UnsupportedError('a make-series column that is not one aggregate call', expr.TextStart);
+    const type = typeOf(expr);
+    if (!['long', 'int', 'real', 'decimal'].includes(type))
+      throw new UnsupportedError(`make-series of ${fn}(), whose values are not numbers`, expr.TextStart);
+    const fill: Scalar = m.DefaultExpression
+      ? scalar(m.DefaultExpression.Expression)
+      : { kind: 'literal', type: 'long', value: 0 };
+    return {
+      name: names[by.length + i],
+      fn,
+      args: items(expr.ArgumentList.Expressions).map(scalar),
+      type,
+      fill,
+    };
+  });
+  const axis = scalar(n.OnClause.Expression);
+  if (axis.type !== 'datetime')
+    throw new UnsupportedError(`make-series on an axis of type ${axis.type}`, n.OnClause.TextStart);
+  const bound = (clause: any): Scalar | null => (clause ? scalar(clause.Expression) : null);
+  return {
+    kind: 'makeSeries',
+    input,
+    aggregates,
+    axis: { name: names[names.length - 1], expr: axis },
+    from: bound(range.MakeSeriesFromClause),
+    to: bound(range.MakeSeriesToClause),
+    step: scalar(range.MakeSeriesStepClause.Expression),
+    by: by.map((e, i) => named(e, names[i])),
+  };
+}
+
+/** RE2's special characters, escaped where a simple or relaxed pattern's text is taken literally. */
+function literalRegex(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+/** How many capture groups a regular expression holds: `(` not escaped, outside a class, not `(?:`. */
+function captureGroups(re: string): number {
+  let count = 0;
+  for (let i = 0; i < re.length; i++) {
+    const c = re[i];
+    if (c === '\\') i++;
+    else if (c === '[') {
+      // A class: `]` right after `[` or `[^` is a member, not its end.
+      i += re[i + 1] === '^' ? 2 : 1;
+      if (re[i] === ']') i++;
+      while (i < re.length && re[i] !== ']') i += re[i] === '\\' ? 2 : 1;
+    } else if (c === '(') {
+      const named = re.startsWith('(?P<', i) || (re.startsWith('(?<', i) && !/^\(\?<[=!]/.test(re.slice(i)));
+      if (re[i + 1] !== '?' || named) count++;
+    }
+  }
+  return count;
+}
+
+/** What a column of each type captures, where it is not simply text. */
+const NUMBER_PATTERNS: Partial<Record<KqlType, string>> = {
+  long: '-?\\d+',
+  int: '-?\\d+',
+  real: '-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?',
+  decimal: '-?(?:\\d+\\.?\\d*|\\.\\d+)',
+};
+
+/**
+ * parse and parse-where: the pattern as one RE2 regular expression, anchored at the start (a
+ * leading `*` skips text). Kinds, as Kusto's documentation gives them: simple and relaxed take the
+ * constants literally and capture a text column lazily (up to the first occurrence of the next
+ * constant; a column ending the pattern takes the rest); regex takes the constants as regular
+ * expressions and captures text greedily (flags apply to the whole pattern: `U` makes it lazy).
+ * A number column captures digits. A capture that does not convert to its column's type fails
+ * the whole match in simple and regex (every column null); in relaxed only that column is null,
+ * and a column followed by a constant captures whatever text comes before it.
+ */
+function parse(input: Tabular, n: any, filter: boolean): Tabular {
+  let mode = 'simple';
+  let flags = '';
+  for (const p of parameters(n)) {
+    const name = String(p.Name?.SimpleName ?? '').toLowerCase();
+    if (name === 'kind') mode = parameterText(p).toLowerCase();
+    else if (name === 'flags') flags = parameterText(p);
+    else throw new UnsupportedError(`parse ${name}=`, p.TextStart);
+  }
+  if (!['simple', 'regex', 'relaxed'].includes(mode))
+    throw new UnsupportedError(`parse kind=${mode}`, n.TextStart);
+  if (flags && (mode !== 'regex' || !/^[imsU]+$/.test(flags)))
+    throw new UnsupportedError(
+      `parse flags=${flags}${mode === 'regex' ? '' : ` with kind=${mode}`}`,
+      n.TextStart,
+    );
+  const before = new Set(inputColumns(n));
+  const elements = nodes(n.Patterns);
+  let regex = flags ? `(?${flags})^` : '^';
+  let groups = 0;
+  const columns: { name: string; type: KqlType; group: number }[] = [];
+  elements.forEach((e, i) => {
+    const kind = kindOf(e);
+    const next = elements[i + 1];
+    if (kind === 'StarExpression') regex += '.*?';
+    else if (kind === 'NameDeclaration' || kind === 'NameAndTypeDeclaration') {
+      const decl = kind === 'NameDeclaration' ? e : e.Name;
+      const name = String(decl.SimpleName);
+      if (before.has(name))
+        throw new UnsupportedError(`parse into ${name}, a column the input already has`, e.TextStart);
+      const type = typeOf(decl);
+      const constantNext = next !== undefined && kindOf(next) !== 'StarExpression';
+      const number = mode === 'relaxed' && constantNext ? undefined : NUMBER_PATTERNS[type];
+      const text = mode === 'regex' || !next ? '.*' : '.*?';
+      columns.push({ name, type, group: ++groups });
+      regex += `(${number ?? text})${!next && !number ? '$' : ''}`;
+    } else {
+      const constant = scalar(e);
+      if (constant.kind !== 'literal' || typeof constant.value !== 'string')
+        throw new UnsupportedError('a parse pattern part that is not a string constant', e.TextStart);
+      if (mode === 'regex') {
+        regex += `(?:${constant.value})`;
+        groups += captureGroups(constant.value);
+      } else regex += literalRegex(constant.value);
+    }
+  });
+  return {
+    kind: 'parse',
+    input,
+    text: scalar(n.Expression),
+    regex,
+    groups,
+    columns,
+    strict: mode !== 'relaxed',
+    filter,
+  };
 }
 
 /** The join kinds; innerunique is Kusto's default (lookup's default is leftouter). */
@@ -784,7 +1013,7 @@ function join(input: Tabular, n: any, lookup = false): Tabular {
   });
   if (on.length === 0) throw new UnsupportedError('a join without keys', n.TextStart);
   const right = tabular(n.Expression);
-  const leftIn = columnNames(n.Parent?.Expression ?? {});
+  const leftIn = inputColumns(n);
   const rightIn = columnNames(n.Expression);
   const all = columnNames(n);
   const rightOnly = kind === 'rightsemi' || kind === 'rightanti';

@@ -47,6 +47,40 @@ interface Compiled {
    * input through plain(), which turns them into JSON first.
    */
   readonly textual?: ReadonlySet<string>;
+  /**
+   * Set when the consumer asked for the rows' order (see SERIAL): the rows carry it in a hidden
+   * column of that name, beside `columns`.
+   */
+  readonly serial?: string;
+}
+
+/**
+ * The hidden column holding a row's position, for the row functions (row_number(), prev()...).
+ * It is made only when a consumer asks: by the sort below (its order) or by the consumer itself
+ * (the input's order, for `serialize` over rows that were never sorted). Operators that keep
+ * Kusto's order (where, extend, project, take, parse, mv-expand) pass it on.
+ */
+const SERIAL = '__serial';
+
+/** Kusto's row functions: they read the rows before or after, in order. */
+const ROW_FUNCTIONS = new Set(['row_number', 'prev', 'next', 'row_cumsum']);
+
+/** Whether a scalar calls a row function. */
+function usesRows(s: Scalar): boolean {
+  switch (s.kind) {
+    case 'call':
+      return ROW_FUNCTIONS.has(s.fn) || s.args.some(usesRows);
+    case 'binary':
+      return usesRows(s.left) || usesRows(s.right);
+    case 'not':
+      return usesRows(s.operand);
+    case 'in':
+      return usesRows(s.operand) || s.values.some(usesRows);
+    case 'index':
+      return usesRows(s.base) || usesRows(s.key);
+    default:
+      return false;
+  }
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -78,6 +112,10 @@ export abstract class DefaultCompiler {
   private scope: ReadonlySet<string> = NONE;
   /** The textual dynamic columns of that input (see Compiled.textual). */
   private textual: ReadonlySet<string> = NONE;
+  /** The window of that input's rows in order (when it carries SERIAL): what row functions read. */
+  private window: string | null = null;
+  /** Inside an mv-apply: the sub-table its subquery reads (see the applyInput node). */
+  private applyInput: Compiled | null = null;
 
   compile(q: Query): string {
     const body = this.plain(this.tabular(q.body, new Set(q.columns.map((c) => c.name))));
@@ -129,29 +167,59 @@ export abstract class DefaultCompiler {
    * columns (by `over`); the caller's scope is restored afterwards, so a subquery inside a scalar
    * never leaks its own.
    */
-  protected tabular(t: Tabular, need: Need = null): Compiled {
-    const [scope, textual] = [this.scope, this.textual];
-    [this.scope, this.textual] = [NONE, NONE];
+  protected tabular(t: Tabular, need: Need = null, serial = false): Compiled {
+    const [scope, textual, window] = [this.scope, this.textual, this.window];
+    [this.scope, this.textual, this.window] = [NONE, NONE, null];
     try {
-      return this.node(t, need);
+      return this.node(t, need, serial);
     } finally {
-      [this.scope, this.textual] = [scope, textual];
+      [this.scope, this.textual, this.window] = [scope, textual, window];
     }
   }
 
-  /** Makes an input's non-null and textual columns the scope of the scalars compiled next. */
+  /** Makes an input's non-null and textual columns (and its order) the scope of the scalars compiled next. */
   private over(input: Compiled): Compiled {
     this.scope = input.nonNull ?? NONE;
     this.textual = input.textual ?? NONE;
+    this.window = input.serial ? `ORDER BY ${this.ident(input.serial)}` : null;
     return input;
   }
 
   /**
    * The input of a node that passes its input's columns on (where, extend, sort, mv-expand): asked
-   * for what the consumer needs plus what `exprs` read, and made the scope of those scalars.
+   * for what the consumer needs plus what `exprs` read, and made the scope of those scalars. When
+   * `exprs` call row functions, the input comes in order, with SERIAL.
    */
-  private passThrough(input: Tabular, exprs: readonly Scalar[], need: Need): Compiled {
-    return this.over(this.tabular(input, need && refs(exprs, need)));
+  private passThrough(input: Tabular, exprs: readonly Scalar[], need: Need, serial = false): Compiled {
+    const rows = exprs.some(usesRows);
+    return this.over(this.serialized(this.tabular(input, need && refs(exprs, need), serial || rows), rows));
+  }
+
+  /** An input that must carry SERIAL and does not (nothing sorted it): numbered in the order it comes. */
+  private serialized(input: Compiled, wanted: boolean): Compiled {
+    if (!wanted || input.serial) return input;
+    return {
+      ...input,
+      sql: `SELECT *, row_number() OVER () AS ${this.ident(SERIAL)} FROM (${input.sql})`,
+      serial: SERIAL,
+    };
+  }
+
+  /**
+   * A pass-through node's SQL and order: as it is, unless `exprs` call row functions, whose window
+   * may shuffle the rows: then put back in order, SERIAL kept only if the consumer asked for it.
+   */
+  private ordered(
+    input: Compiled,
+    sql: string,
+    exprs: readonly Scalar[],
+    serial: boolean,
+  ): { sql: string; serial?: string } {
+    if (!input.serial || !exprs.some(usesRows)) return { sql, serial: input.serial };
+    const ordered = `${sql} ORDER BY ${this.ident(input.serial)}`;
+    return serial
+      ? { sql: ordered, serial: input.serial }
+      : { sql: `SELECT * EXCLUDE (${this.ident(input.serial)}) FROM (${ordered})` };
   }
 
   /** An input with its textual dynamic columns turned into JSON, for operators that read them raw. */
@@ -182,7 +250,7 @@ export abstract class DefaultCompiler {
     return new Set(cols.filter((c) => this.nonNullScalar(c.expr)).map((c) => c.name));
   }
 
-  private node(t: Tabular, need: Need): Compiled {
+  private node(t: Tabular, need: Need, serial: boolean): Compiled {
     switch (t.kind) {
       case 'table': {
         const def = tables.find((d) => d.name === t.name);
@@ -196,9 +264,14 @@ export abstract class DefaultCompiler {
         };
       }
       case 'where': {
-        const input = this.passThrough(t.input, [t.predicate], need);
+        const input = this.passThrough(t.input, [t.predicate], need, serial);
         return {
-          sql: `SELECT * FROM (${input.sql}) WHERE ${this.scalar(t.predicate)}`,
+          ...this.ordered(
+            input,
+            `SELECT * FROM (${input.sql}) WHERE ${this.scalar(t.predicate)}`,
+            [t.predicate],
+            serial,
+          ),
           columns: input.columns,
           nonNull: input.nonNull,
           textual: input.textual,
@@ -209,6 +282,7 @@ export abstract class DefaultCompiler {
           t.input,
           t.columns.map((c) => c.expr),
           need,
+          serial,
         );
         const redefined = new Set(t.columns.map((c) => c.name));
         const nonNull = this.nonNullNamed(t.columns);
@@ -220,16 +294,28 @@ export abstract class DefaultCompiler {
           : '';
         const extra = added.map((c) => `, ${this.scalar(c.expr)} AS ${this.ident(c.name)}`).join('');
         return {
-          sql: `SELECT *${replace}${extra} FROM (${input.sql})`,
+          ...this.ordered(
+            input,
+            `SELECT *${replace}${extra} FROM (${input.sql})`,
+            t.columns.map((c) => c.expr),
+            serial,
+          ),
           columns: [...input.columns, ...added.map((c) => c.name)],
           nonNull,
           textual: new Set([...(input.textual ?? NONE)].filter((c) => !redefined.has(c))),
         };
       }
       case 'project': {
-        const input = this.over(this.tabular(t.input, refs(t.columns.map((c) => c.expr))));
+        const exprs = t.columns.map((c) => c.expr);
+        const input = this.passThrough(t.input, exprs, refs(exprs), serial);
+        const keep = input.serial ? `, ${this.ident(input.serial)}` : '';
         return {
-          sql: `SELECT ${t.columns.map((c) => `${this.scalar(c.expr)} AS ${this.ident(c.name)}`).join(', ')} FROM (${input.sql})`,
+          ...this.ordered(
+            input,
+            `SELECT ${t.columns.map((c) => `${this.scalar(c.expr)} AS ${this.ident(c.name)}`).join(', ')}${keep} FROM (${input.sql})`,
+            exprs,
+            serial,
+          ),
           columns: t.columns.map((c) => c.name),
           nonNull: this.nonNullNamed(t.columns),
         };
@@ -257,17 +343,25 @@ export abstract class DefaultCompiler {
         const keys = t.keys.map(
           (k) => `${this.scalar(k.expr)} ${k.desc ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`,
         );
+        // Asked for the order: each row's position in it, in SERIAL (ties numbered arbitrarily).
+        const position = serial
+          ? `, row_number() OVER (ORDER BY ${keys.join(', ')}) AS ${this.ident(SERIAL)}`
+          : '';
         return {
-          sql: `SELECT * FROM (${input.sql}) ORDER BY ${keys.join(', ')}`,
+          sql: serial
+            ? `SELECT *${position} FROM (${input.sql}) ORDER BY ${this.ident(SERIAL)}`
+            : `SELECT * FROM (${input.sql}) ORDER BY ${keys.join(', ')}`,
+          ...(serial ? { serial: SERIAL } : {}),
           columns: input.columns,
           nonNull: input.nonNull,
           textual: input.textual,
         };
       }
       case 'take': {
-        const input = this.tabular(t.input, need);
+        const input = this.tabular(t.input, need, serial);
         return {
           sql: `SELECT * FROM (${input.sql}) LIMIT ${Math.max(0, Math.floor(t.count))}`,
+          serial: input.serial,
           columns: input.columns,
           nonNull: input.nonNull,
           textual: input.textual,
@@ -403,62 +497,102 @@ export abstract class DefaultCompiler {
           t.columns.map((c) => c.expr),
           need,
         );
-        // Lists first, then one unnest per list in one SELECT: DuckDB pads the shorter ones with
-        // nulls, as Kusto does. The position (for with_itemindex and limit) is unnested beside them.
-        // A split() is expanded as a list of plain strings (see Compiled.textual).
-        const split = t.columns.map((c) => this.isSplit(c.expr));
-        const lists = t.columns.map(
-          (c, i) =>
-            `${split[i] ? this.stringList(c.expr) : this.expansion(this.as(c.expr, 'dynamic'))} AS __l${i}`,
-        );
-        const units = t.columns.map((_, i) => `unnest(__l${i}) AS __mv${i}`);
-        const counted = t.index !== null || t.limit !== null;
-        if (counted)
-          units.push(
-            `unnest(range(0, greatest(${t.columns.map((_, i) => `len(__l${i})`).join(', ')}))) AS __mvi`,
-          );
-        const element = (i: number): string => {
-          const to = t.columns[i].to;
-          if (!split[i]) return this.as({ kind: 'column', name: `__mv${i}`, type: 'dynamic' }, to);
-          if (to === 'dynamic') return `__mv${i}`;
-          return to === 'string' ? `coalesce(__mv${i}, '')` : `TRY_CAST(__mv${i} AS ${this.sqlType(to)})`;
+        return this.expand(input, t);
+      }
+      case 'mvApply': {
+        // Each row, then the subquery over its expansion, joined to it laterally: the sub-table
+        // reads the row's columns from the outer query (__o).
+        const input = this.plain(this.tabular(t.input));
+        const row: Compiled = {
+          sql: `SELECT ${input.columns.map((c) => `__o.${this.ident(c)} AS ${this.ident(c)}`).join(', ')}`,
+          columns: input.columns,
+          nonNull: input.nonNull,
         };
-        const names = t.columns.map((c) => c.name);
-        const replaced = t.columns
-          .map((c, i) => ({ c, i }))
-          .filter(({ c }) => input.columns.includes(c.name));
-        const added = t.columns.map((c, i) => ({ c, i })).filter(({ c }) => !input.columns.includes(c.name));
-        const hidden = [
-          ...t.columns.flatMap((_, i) => [`__l${i}`, `__mv${i}`]),
-          ...(counted ? ['__mvi'] : []),
-        ];
-        const replace = replaced.length
-          ? ` REPLACE (${replaced.map(({ c, i }) => `${element(i)} AS ${this.ident(c.name)}`).join(', ')})`
-          : '';
-        const extra = [
-          ...added.map(({ c, i }) => `, ${element(i)} AS ${this.ident(c.name)}`),
-          ...(t.index !== null && !names.includes(t.index) ? [`, __mvi AS ${this.ident(t.index)}`] : []),
-        ].join('');
-        const limit = t.limit !== null ? ` WHERE __mvi < ${Math.max(0, Math.floor(t.limit))}` : '';
-        const nonNull = new Set(input.nonNull);
-        const textual = new Set(input.textual);
-        for (const n of [...names, t.index]) {
-          if (n === null) continue;
-          nonNull.delete(n);
-          textual.delete(n);
+        const saved = this.applyInput;
+        let sub: Compiled;
+        try {
+          this.applyInput = this.expand(this.over(row), t.expand);
+          sub = this.plain(this.tabular(t.subquery));
+        } finally {
+          this.applyInput = saved;
         }
-        t.columns.forEach((c, i) => {
-          if (split[i] && c.to === 'dynamic') textual.add(c.name);
-        });
+        const cols = t.columns.map((c) =>
+          sub.columns.includes(c) ? `__s.${this.ident(c)}` : `__o.${this.ident(c)}`,
+        );
+        const nonNull = new Set(
+          t.columns.filter((c) => (sub.columns.includes(c) ? sub.nonNull : input.nonNull)?.has(c)),
+        );
         return {
-          sql: `SELECT * EXCLUDE (${hidden.join(', ')})${replace}${extra} FROM (SELECT *, ${units.join(', ')} FROM (SELECT *, ${lists.join(', ')} FROM (${input.sql})))${limit}`,
+          sql: `SELECT ${t.columns.map((c, i) => `${cols[i]} AS ${this.ident(c)}`).join(', ')} FROM (${input.sql}) __o, LATERAL (${sub.sql}) __s`,
+          columns: t.columns,
           nonNull,
-          textual,
-          columns: [
-            ...input.columns,
-            ...added.map(({ c }) => c.name),
-            ...(t.index !== null && !names.includes(t.index) ? [t.index] : []),
-          ],
+        };
+      }
+      case 'applyInput':
+        if (!this.applyInput) throw new Error('an mv-apply sub-table outside mv-apply');
+        return this.applyInput;
+      case 'parse': {
+        const input = this.passThrough(t.input, [t.text], need, serial);
+        const text = this.as(t.text, 'string');
+        const re = this.string(t.regex);
+        const names = Array.from({ length: t.groups }, (_, i) => this.string(`g${i + 1}`));
+        const values = t.columns.map((c) => this.fromText(`__p.g${c.group}`, c.type));
+        // Strict kinds: the match holds only if every typed capture converts.
+        const typed = values.filter((_, i) => t.columns[i].type !== 'string');
+        const ok = t.strict
+          ? ['__p IS NOT NULL', ...typed.map((v) => `${v} IS NOT NULL`)].join(' AND ')
+          : '__p IS NOT NULL';
+        const cols = t.columns.map(
+          (c, i) =>
+            `${t.strict && typed.length ? `CASE WHEN ${ok} THEN ${values[i]} END` : values[i]} AS ${this.ident(c.name)}`,
+        );
+        const parsed = new Set(t.columns.map((c) => c.name));
+        return {
+          sql: `SELECT * EXCLUDE (__p), ${cols.join(', ')} FROM (SELECT *, CASE WHEN regexp_matches(${text}, ${re}) THEN regexp_extract(${text}, ${re}, [${names.join(', ')}]) END AS __p FROM (${input.sql}))${t.filter ? ` WHERE ${ok}` : ''}`,
+          columns: [...input.columns, ...t.columns.map((c) => c.name)],
+          serial: input.serial,
+          nonNull: new Set([...(input.nonNull ?? NONE)].filter((c) => !parsed.has(c))),
+          textual: new Set([...(input.textual ?? NONE)].filter((c) => !parsed.has(c))),
+        };
+      }
+      case 'makeSeries': {
+        const exprs = [t.axis.expr, ...t.by.map((b) => b.expr), ...t.aggregates.flatMap((a) => a.args)];
+        const input = this.over(this.tabular(t.input, refs(exprs)));
+        const axis = this.scalar(t.axis.expr);
+        const step = this.scalar(t.step);
+        const [from, to] = [t.from && this.scalar(t.from), t.to && this.scalar(t.to)];
+        // Per group and bin (bin_at from `from`, else Kusto's bin), the aggregates...
+        const bin = from ? this.binTime(axis, step, from) : this.binTime(axis, step);
+        const by = t.by.map((b) => `${this.scalar(b.expr)} AS ${this.ident(b.name)}`);
+        const aggs = t.aggregates.map((a, i) => `${this.aggregate(a.fn, a.args, a.type)} AS __a${i}`);
+        const range = [
+          `${axis} IS NOT NULL`,
+          ...(from ? [`${axis} >= ${from}`] : []),
+          ...(to ? [`${axis} < ${to}`] : []),
+        ];
+        const groupBy = t.by.map((_, i) => i + 1);
+        const binned = `SELECT ${[...by, `${bin} AS __bin`, ...aggs].join(', ')} FROM (${input.sql}) WHERE ${range.join(' AND ')} GROUP BY ${[...groupBy, t.by.length + 1].join(', ')}`;
+        // ...then per group, the bins from the first (`from`, else the group's first with data) to
+        // the last before `to` (else the group's last with data), each aggregate's value or default.
+        const us = (x: string): string => this.microseconds(x);
+        const start = from ?? 'min(__bin)';
+        const bins = to
+          ? `CAST(ceil((${us(to)} - ${us(start)}) / ${us(step)}) AS BIGINT)`
+          : `((${us('max(__bin)')} - ${us(start)}) // ${us(step)} + 1)`;
+        const keys = t.by.map((b) => this.ident(b.name));
+        const maps = t.aggregates.map((_, i) => `map(list(__bin), list(__a${i})) AS __m${i}`);
+        const at = `(__start + ${this.fromMicroseconds(`k * ${us(step)}`)})`;
+        const series = t.aggregates.map(
+          (a, i) =>
+            `to_json(list_transform(range(0, __n), k -> CASE WHEN map_contains(__m${i}, ${at}) THEN __m${i}[${at}] ELSE ${this.as(a.fill, a.type)} END)) AS ${this.ident(a.name)}`,
+        );
+        const times = `to_json(list_transform(range(0, __n), k -> ${this.datetimeJson(at)})) AS ${this.ident(t.axis.name)}`;
+        // At most 2^20 bins, Kusto's limit; an empty input makes no series (HAVING).
+        const grouped = `SELECT ${[...keys, ...maps, `${start} AS __start`, `least(greatest(${bins}, 0), 1048576) AS __n`].join(', ')} FROM (${binned})${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''} HAVING count(*) > 0`;
+        return {
+          sql: `SELECT ${[...keys, ...series, times].join(', ')} FROM (${grouped})`,
+          columns: [...t.by.map((b) => b.name), ...t.aggregates.map((a) => a.name), t.axis.name],
+          nonNull: new Set([...this.nonNullNamed(t.by), ...t.aggregates.map((a) => a.name), t.axis.name]),
         };
       }
       case 'count': {
@@ -472,14 +606,75 @@ export abstract class DefaultCompiler {
     }
   }
 
+  /**
+   * mv-expand of an input: lists first, then one unnest per list in one SELECT: DuckDB pads the
+   * shorter ones with nulls, as Kusto does. The position (for with_itemindex and limit) is
+   * unnested beside them. A split() is expanded as a list of plain strings (see Compiled.textual).
+   */
+  private expand(
+    input: Compiled,
+    t: Omit<Extract<Tabular, { kind: 'mvExpand' }>, 'kind' | 'input'>,
+  ): Compiled {
+    const split = t.columns.map((c) => this.isSplit(c.expr));
+    const lists = t.columns.map(
+      (c, i) =>
+        `${split[i] ? this.stringList(c.expr) : this.expansion(this.as(c.expr, 'dynamic'))} AS __l${i}`,
+    );
+    const units = t.columns.map((_, i) => `unnest(__l${i}) AS __mv${i}`);
+    const counted = t.index !== null || t.limit !== null;
+    if (counted)
+      units.push(
+        `unnest(range(0, greatest(${t.columns.map((_, i) => `len(__l${i})`).join(', ')}))) AS __mvi`,
+      );
+    const element = (i: number): string => {
+      const to = t.columns[i].to;
+      if (!split[i]) return this.as({ kind: 'column', name: `__mv${i}`, type: 'dynamic' }, to);
+      if (to === 'dynamic') return `__mv${i}`;
+      return to === 'string' ? `coalesce(__mv${i}, '')` : this.fromText(`__mv${i}`, to);
+    };
+    const names = t.columns.map((c) => c.name);
+    const replaced = t.columns.map((c, i) => ({ c, i })).filter(({ c }) => input.columns.includes(c.name));
+    const added = t.columns.map((c, i) => ({ c, i })).filter(({ c }) => !input.columns.includes(c.name));
+    const hidden = [...t.columns.flatMap((_, i) => [`__l${i}`, `__mv${i}`]), ...(counted ? ['__mvi'] : [])];
+    const replace = replaced.length
+      ? ` REPLACE (${replaced.map(({ c, i }) => `${element(i)} AS ${this.ident(c.name)}`).join(', ')})`
+      : '';
+    const extra = [
+      ...added.map(({ c, i }) => `, ${element(i)} AS ${this.ident(c.name)}`),
+      ...(t.index !== null && !names.includes(t.index) ? [`, __mvi AS ${this.ident(t.index)}`] : []),
+    ].join('');
+    const limit = t.limit !== null ? ` WHERE __mvi < ${Math.max(0, Math.floor(t.limit))}` : '';
+    const nonNull = new Set(input.nonNull);
+    const textual = new Set(input.textual);
+    for (const n of [...names, t.index]) {
+      if (n === null) continue;
+      nonNull.delete(n);
+      textual.delete(n);
+    }
+    t.columns.forEach((c, i) => {
+      if (split[i] && c.to === 'dynamic') textual.add(c.name);
+    });
+    return {
+      sql: `SELECT * EXCLUDE (${hidden.join(', ')})${replace}${extra} FROM (SELECT *, ${units.join(', ')} FROM (SELECT *, ${lists.join(', ')} FROM (${input.sql})))${limit}`,
+      nonNull,
+      textual,
+      columns: [
+        ...input.columns,
+        ...added.map(({ c }) => c.name),
+        ...(t.index !== null && !names.includes(t.index) ? [t.index] : []),
+      ],
+    };
+  }
+
   protected aggregate(fn: string, args: readonly Scalar[], type: KqlType): string {
     const a = args.map((x) => this.scalar(x));
     switch (fn) {
       case 'count':
         return 'count(*)';
       case 'sum':
-        // Kusto's sum of longs is a long; DuckDB widens to HUGEINT.
-        return `CAST(sum(${a[0]}) AS ${this.sqlType(type)})`;
+        // Kusto's sum of longs is a long; DuckDB widens to HUGEINT. Over no values it is 0 (Kusto's
+        // default for sum, sumif, variance and stdev), where SQL's is NULL.
+        return `coalesce(CAST(sum(${a[0]}) AS ${this.sqlType(type)}), 0)`;
       case 'min':
       case 'max':
         return `${fn}(${a[0]})`;
@@ -488,7 +683,7 @@ export abstract class DefaultCompiler {
       case 'countif':
         return `count(*) FILTER (WHERE ${a[0]})`;
       case 'sumif':
-        return `CAST(sum(${a[0]}) FILTER (WHERE ${a[1]}) AS ${this.sqlType(type)})`;
+        return `coalesce(CAST(sum(${a[0]}) FILTER (WHERE ${a[1]}) AS ${this.sqlType(type)}), 0)`;
       case 'dcount':
         // Exact, where Kusto estimates: never further from the truth than Kusto's answer.
         return `count(DISTINCT ${a[0]})`;
@@ -521,12 +716,12 @@ export abstract class DefaultCompiler {
         return `${fn.slice(0, 3)}(${a[0]}) FILTER (WHERE ${a[1]})`;
       case 'stdev':
       case 'stdevif':
-        return `stddev_samp(${a[0]})${fn === 'stdevif' ? ` FILTER (WHERE ${a[1]})` : ''}`;
+        return `coalesce(stddev_samp(${a[0]})${fn === 'stdevif' ? ` FILTER (WHERE ${a[1]})` : ''}, 0)`;
       case 'stdevp':
         return `stddev_pop(${a[0]})`;
       case 'variance':
       case 'varianceif':
-        return `var_samp(${a[0]})${fn === 'varianceif' ? ` FILTER (WHERE ${a[1]})` : ''}`;
+        return `coalesce(var_samp(${a[0]})${fn === 'varianceif' ? ` FILTER (WHERE ${a[1]})` : ''}, 0)`;
       case 'variancep':
         return `var_pop(${a[0]})`;
       case 'percentile': {
@@ -733,7 +928,7 @@ export abstract class DefaultCompiler {
     // A textual dynamic column read as another type: its text as a dynamic string's would be read.
     if (x.kind === 'column' && this.textual.has(x.name) && type !== 'dynamic') {
       const v = this.ident(x.name);
-      return type === 'string' ? `coalesce(${v}, '')` : `TRY_CAST(${v} AS ${this.sqlType(type)})`;
+      return type === 'string' ? `coalesce(${v}, '')` : this.fromText(v, type);
     }
     // tostring(split(s, d)[i]): the element itself, with no JSON in between.
     if (type === 'string' && x.kind === 'index' && this.isSplit(x.base)) {
@@ -745,23 +940,68 @@ export abstract class DefaultCompiler {
     if (type === 'dynamic') return `to_json(${v})`;
     if (x.type === 'dynamic') {
       const t = `json_extract_string(${v}, '$')`;
-      return type === 'string' ? `coalesce(${t}, '')` : `TRY_CAST(${t} AS ${this.sqlType(type)})`;
+      return type === 'string' ? `coalesce(${t}, '')` : this.fromText(t, type);
     }
     if (type === 'string') {
       if (x.type === 'datetime') return `coalesce(${this.datetimeText(v)}, '')`;
       if (x.type === 'timespan') return `coalesce(${this.timespanText(this.microseconds(v))}, '')`;
-      // Kusto spells these exactly as SQL's casts do; reals differ (1.0 is "1" in Kusto).
-      if (!['long', 'int', 'bool'].includes(x.type)) throw new UnsupportedError(`tostring() of ${x.type}`, 0);
+      if (x.type === 'real') return `coalesce(${this.realText(v)}, '')`;
+      // A decimal without its trailing zeros (DuckDB's DECIMAL(38, 10) text has ten places).
+      if (x.type === 'decimal') return `coalesce(regexp_replace(CAST(${v} AS VARCHAR), '\\.?0+$', ''), '')`;
+      // Longs, ints and bools: Kusto spells them exactly as SQL's casts do.
       return `coalesce(CAST(${v} AS VARCHAR), '')`;
     }
-    if (type === 'timespan' && x.type === 'string') return this.timespanFromText(v);
+    if (x.type === 'string') return this.fromText(v, type);
     return `TRY_CAST(${v} AS ${this.sqlType(type)})`;
+  }
+
+  /**
+   * Text (never NULL unless it is missing altogether) as a value of a type, as Kusto's to*()
+   * functions read it: a number's digits, "true"/"false" in any case, a datetime with or without
+   * a zone (UTC without) or as month/day/year, Kusto's timespan spelling, JSON (or the text as a dynamic string).
+   * Anything else is null.
+   */
+  protected fromText(text: string, type: KqlType): string {
+    switch (type) {
+      case 'string':
+        return text;
+      case 'bool':
+        return `(CASE lower(trim(${text})) WHEN 'true' THEN true WHEN 'false' THEN false END)`;
+      case 'datetime':
+        // ISO 8601 and the like with or without a zone; else the US month/day/year Kusto also reads.
+        return `coalesce(TRY_CAST(TRY_CAST(${text} AS TIMESTAMPTZ) AS TIMESTAMP), try_strptime(${text}, ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y']))`;
+      case 'timespan':
+        return this.timespanFromText(text);
+      case 'dynamic':
+        return `(CASE WHEN json_valid(${text}) THEN ${text}::JSON ELSE to_json(${text}) END)`;
+      default:
+        return `TRY_CAST(${text} AS ${this.sqlType(type)})`;
+    }
   }
 
   /** A datetime as Kusto's tostring() spells it: ISO 8601, seven fraction digits if any, Z. */
   protected datetimeText(v: string): string {
     const us = `(epoch_us(${v}) % 1000000 + 1000000) % 1000000`;
     return `(strftime(${v}, '%Y-%m-%dT%H:%M:%S') || CASE WHEN ${us} <> 0 THEN '.' || lpad(CAST(${us} AS VARCHAR), 6, '0') || '0' ELSE '' END || 'Z')`;
+  }
+
+  /**
+   * A real as Kusto's tostring() spells it (.NET's shortest round-trip form): no `.0` on whole
+   * numbers, `E+15` notation from 1e15 and below 1e-4 (`1E-05`), NaN and ±Infinity spelled out.
+   * DuckDB's text has the same shortest digits; only the notation differs.
+   */
+  protected realText(v: string): string {
+    const text = `CAST(abs(${v}) AS VARCHAR)`;
+    const digits = `rtrim(replace(${text}, '.', ''), '0')`;
+    const e15 = `left(${digits}, 1) || CASE WHEN length(${digits}) > 1 THEN '.' || substr(${digits}, 2) ELSE '' END || 'E+15'`;
+    return `(CASE WHEN isnan(${v}) THEN 'NaN' WHEN isinf(${v}) THEN CASE WHEN ${v} > 0 THEN 'Infinity' ELSE '-Infinity' END
+      WHEN abs(${v}) >= 1e15 AND abs(${v}) < 1e16 THEN CASE WHEN ${v} < 0 THEN '-' ELSE '' END || ${e15}
+      ELSE regexp_replace(replace(CAST(${v} AS VARCHAR), 'e', 'E'), '\\.0$', '') END)`;
+  }
+
+  /** A datetime as Kusto writes one in a dynamic value: ISO 8601 with seven fraction digits and Z. */
+  protected datetimeJson(v: string): string {
+    return `(strftime(${v}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')`;
   }
 
   /** Microseconds as Kusto spells a timespan: [-][d.]hh:mm:ss[.fffffff] (as values.ts prints it). */
@@ -791,6 +1031,30 @@ export abstract class DefaultCompiler {
     return `(CASE WHEN regexp_matches(${text}, ${re}) THEN ${this.fromMicroseconds(`(CASE WHEN ${g(1)} = '-' THEN -1 ELSE 1 END * ${us})`)} END)`;
   }
 
+  /**
+   * row_number([start]), prev(x[, offset[, default]]), next(...) and row_cumsum(x): over the rows
+   * in order (the window `over` set from the input's SERIAL). Restart arguments are refused.
+   */
+  private rowFunction(s: Extract<Scalar, { kind: 'call' }>, a: readonly string[]): string {
+    if (this.window === null)
+      throw new UnsupportedError(`${s.fn}() outside where, extend, project or serialize`, 0);
+    const over = `OVER (${this.window})`;
+    switch (s.fn) {
+      case 'row_number':
+        if (s.args.length > 1) throw new UnsupportedError('row_number() with a restart condition', 0);
+        return `(row_number() ${over} + ${s.args.length ? `(${a[0]}) - 1` : '0'})`;
+      case 'row_cumsum':
+        if (s.args.length > 1) throw new UnsupportedError('row_cumsum() with a restart condition', 0);
+        return `CAST(sum(${a[0]}) ${over.slice(0, -1)} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${this.sqlType(s.type)})`;
+      default: {
+        // prev/next: the value `offset` rows before/after (a constant), else the default (null).
+        const offset = s.args.length > 1 ? a[1] : '1';
+        const fallback = s.args.length > 2 ? this.as(s.args[2], s.type) : 'NULL';
+        return `${s.fn === 'prev' ? 'lag' : 'lead'}(${a[0]}, ${offset}, ${fallback}) ${over}`;
+      }
+    }
+  }
+
   protected call(s: Extract<Scalar, { kind: 'call' }>): string {
     const a = s.args.map((x) => this.scalar(x));
     switch (s.fn) {
@@ -810,7 +1074,8 @@ export abstract class DefaultCompiler {
       case 'isnotnull':
         return s.args[0].type === 'string' ? 'true' : `(${a[0]} IS NOT NULL)`;
       case 'strcat':
-        return `concat(${a.join(', ')})`;
+        // Numbers, bools and strings concatenate as SQL spells them; other types as tostring() does.
+        return `concat(${s.args.map((x, i) => (['string', 'long', 'int', 'bool'].includes(x.type) ? a[i] : this.as(x, 'string'))).join(', ')})`;
       case 'iff':
       case 'iif':
         return `(CASE WHEN ${a[0]} THEN ${this.as(s.args[1], s.type)} ELSE ${this.as(s.args[2], s.type)} END)`;
@@ -838,9 +1103,8 @@ export abstract class DefaultCompiler {
       case 'parse_json': {
         if (s.args[0].type === 'dynamic') return a[0];
         // A string that is not JSON becomes a dynamic string, as in Kusto.
-        const t = this.as(s.args[0], 'string');
         return s.args[0].type === 'string'
-          ? `(CASE WHEN json_valid(${t}) THEN ${t}::JSON ELSE to_json(${t}) END)`
+          ? this.fromText(this.as(s.args[0], 'string'), 'dynamic')
           : `to_json(${a[0]})`;
       }
       case 'todecimal':
@@ -910,16 +1174,13 @@ export abstract class DefaultCompiler {
         const x = s.args[0];
         if (x.type === 'bool') return a[0];
         if (['long', 'int', 'real', 'decimal'].includes(x.type)) return `((${a[0]}) <> 0)`;
-        // "true" and "false" in any case; any other text is null.
-        const t = `lower(trim(${this.as(x, 'string')}))`;
-        return `(CASE ${t} WHEN 'true' THEN true WHEN 'false' THEN false END)`;
+        return this.fromText(this.as(x, 'string'), 'bool');
       }
       case 'totimespan':
         return this.as(s.args[0], 'timespan');
       case 'todatetime':
         if (s.args[0].type === 'datetime') return a[0];
-        // Text with or without a zone; without one it is UTC (the session's zone).
-        return `TRY_CAST(TRY_CAST(${this.as(s.args[0], 'string')} AS TIMESTAMPTZ) AS TIMESTAMP)`;
+        return this.fromText(this.as(s.args[0], 'string'), 'datetime');
       case 'startofday':
       case 'startofmonth':
       case 'startofyear':
@@ -1020,6 +1281,11 @@ export abstract class DefaultCompiler {
         return this.ipv4InRange(s.args[0], s.args[1]);
       case 'tostring':
         return this.as(s.args[0], 'string');
+      case 'row_number':
+      case 'prev':
+      case 'next':
+      case 'row_cumsum':
+        return this.rowFunction(s, a);
       case 'now':
         return this.timestamp(this.now.toISOString());
       case 'ago':
