@@ -2,6 +2,7 @@ import { columnRefs, type KqlType, type Query, type Scalar, type Tabular } from 
 import { UnsupportedError } from '../lower.js';
 import { publicColumns, tables } from '../../schema/tables.js';
 import { ipv4Range, sqlIpv4Number, sqlIsPrivate } from '../../enrich/ip.js';
+import { ipv4Masked, ipv4Number, ipv6Compare, ipv6Masked, ipv6Text } from './ip-text.js';
 
 /** String operators: how each compares two (case-folded unless _cs) texts, and whether it is negated. */
 const STRING_OPS: Readonly<
@@ -1263,12 +1264,26 @@ export abstract class DefaultCompiler {
       }
       case 'parse_ipv4':
         return ipv4Number(this.as(s.args[0], 'string'));
+      case 'ipv6_compare':
+      case 'ipv6_is_match': {
+        // Both sides (and the optional prefix argument) masked to the shortest prefix, then compared.
+        const [x, y] = [ipv6Masked(this.as(s.args[0], 'string')), ipv6Masked(this.as(s.args[1], 'string'))];
+        const cmp = ipv6Compare(x, y, s.args.length > 2 ? this.as(s.args[2], 'long') : undefined);
+        return s.fn === 'ipv6_compare' ? cmp : `(${cmp} = 0)`;
+      }
+      case 'ipv6_is_in_range': {
+        // The address's first bits, as many as the range's prefix, equal the range's.
+        const range = ipv6Masked(this.as(s.args[1], 'string'));
+        const ip = { value: ipv6Masked(this.as(s.args[0], 'string')).value, bits: '128' };
+        return `(${ipv6Compare(ip, range)} = 0)`;
+      }
+      case 'parse_ipv6':
+        return ipv6Text(ipv6Masked(this.as(s.args[0], 'string')));
       case 'ipv4_compare':
       case 'ipv4_is_match': {
-        if (s.args.length > 2) throw new UnsupportedError(`${s.fn}() with a prefix length argument`, 0);
         const [x, y] = [ipv4Masked(this.as(s.args[0], 'string')), ipv4Masked(this.as(s.args[1], 'string'))];
-        // Both sides masked to the shorter of their prefixes, then compared.
-        const bits = `least(${x.bits}, ${y.bits})`;
+        // Both sides (and the optional prefix argument) masked to the shortest prefix, then compared.
+        const bits = `least(${x.bits}, ${y.bits}${s.args.length > 2 ? `, ${this.as(s.args[2], 'long')}` : ''})`;
         const masked = (v: string): string => `(${v} >> (32 - ${bits}))`;
         const cmp = `sign(${masked(x.value)}::BIGINT - ${masked(y.value)}::BIGINT)::BIGINT`;
         return s.fn === 'ipv4_compare' ? cmp : `(${cmp} = 0)`;
@@ -1299,21 +1314,6 @@ export abstract class DefaultCompiler {
         throw new UnsupportedError(`the function ${s.fn}()`, 0);
     }
   }
-}
-
-/** An IPv4 address in dotted form as a number; null unless it is one (each octet 0..255). */
-function ipv4Number(text: string): string {
-  const octet = '(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])';
-  return `(CASE WHEN regexp_full_match(${text}, '${octet}(\\.${octet}){3}') THEN ${sqlIpv4Number(text)}::BIGINT END)`;
-}
-
-/** An address with an optional `/prefix`: its number and its prefix length (32 without one). */
-function ipv4Masked(text: string): { value: string; bits: string } {
-  const address = `split_part(${text}, '/', 1)`;
-  return {
-    value: ipv4Number(address),
-    bits: `(CASE WHEN contains(${text}, '/') THEN TRY_CAST(split_part(${text}, '/', 2) AS INTEGER) ELSE 32 END)`,
-  };
 }
 
 /** Kusto's format_datetime tokens, as strftime spells them. */
