@@ -55,7 +55,9 @@ export function speedUpBridge(bridge: any, system: any, version: string): boolea
   const countKeys = new Map<unknown, readonly [string, string]>();
   // The original's steps in its order, with the two interface member names computed once per type.
   system.Array.getCount = function (list: any, type: any): number {
-    if (list === null || list === undefined || Array.isArray(list) || !type) return getCount(list, type);
+    // An array: the original's first test (Bridge.isArray holds for every JS array) gives its length.
+    if (Array.isArray(list)) return list.length;
+    if (list === null || list === undefined || !type) return getCount(list, type);
     let keys = countKeys.get(type);
     if (keys === undefined) {
       const prefix = `System$Collections$Generic$ICollection$1$${bridge.getTypeAlias(type)}$`;
@@ -78,7 +80,11 @@ export function speedUpBridge(bridge: any, system: any, version: string): boolea
   const getItem = system.Array.getItem;
   const itemKeys = new Map<unknown, string>();
   system.Array.getItem = function (list: any, index: number, type: any): any {
-    if (type && !Array.isArray(list)) {
+    // An array: the original returns the element itself when given a type or when the array is
+    // untyped (it boxes only a typed array's numbers, bools and dates read without a type).
+    if (Array.isArray(list))
+      return type || (list as any).$type === undefined ? list[index] : getItem(list, index, type);
+    if (type) {
       let key = itemKeys.get(type);
       if (key === undefined) {
         key = `System$Collections$Generic$IList$1$${bridge.getTypeAlias(type)}$getItem`;
@@ -93,7 +99,8 @@ export function speedUpBridge(bridge: any, system: any, version: string): boolea
   const is = bridge.is;
   // The answer for an instance of a Bridge class against a class depends only on the two classes:
   // decided once per pair (true or false), or left to the original (undefined) for any other case.
-  const decided = new Map<unknown, Map<unknown, boolean | undefined>>();
+  // Kept on each class itself (a symbol-keyed property): faster to reach than through a Map.
+  const decided = Symbol('vnetflow.is');
   const decide = (obj: any, ctor: any, type: any): boolean | undefined => {
     // The original returns true at its instanceof test.
     if (obj instanceof type) return true;
@@ -122,8 +129,8 @@ export function speedUpBridge(bridge: any, system: any, version: string): boolea
       const ctor = obj.constructor;
       // Only plain instances of Bridge classes: their prototype is their class's, for good.
       if (ctor?.$kind === 'class' && Object.getPrototypeOf(obj) === ctor.prototype) {
-        let byType = decided.get(ctor);
-        if (!byType) decided.set(ctor, (byType = new Map()));
+        let byType: Map<unknown, boolean | undefined> | undefined = ctor[decided];
+        if (!byType) ctor[decided] = byType = new Map();
         let answer = byType.get(type);
         if (answer === undefined && !byType.has(type)) byType.set(type, (answer = decide(obj, ctor, type)));
         if (answer !== undefined) return answer;
