@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runInThisContext } from 'node:vm';
 import { speedUpBridge } from '../src/kql/bridge-speedups.js';
 import { kustoGlobals } from '../src/kql/kusto-language.js';
+import { speedUpKusto } from '../src/kql/kusto-speedups.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Bridge.NET's runtime has no types. */
 
@@ -67,6 +68,41 @@ test('every replaced helper answers as the original while Kusto analyzes all our
   runInThisContext(readFileSync(join(KUSTO, 'Kusto.Language.Bridge.min.js'), 'utf8'));
   const K = g.Kusto.Language;
   const globals = kustoGlobals(undefined, K);
+
+  // The overload-resolution memo: each call answered by the original (into the caller's list)
+  // and by the memo (into a list of its own), compared; `resolved` counts the memo's own answers.
+  const binder = K.Binding.Binder.prototype;
+  const resolve = binder.GetBestMatchingSignatures;
+  let resolved = 0;
+  binder.GetBestMatchingSignatures = function (...args: any[]): any {
+    resolved++;
+    return resolve.apply(this, args);
+  };
+  const counted = binder.GetBestMatchingSignatures;
+  const version = (JSON.parse(readFileSync(join(KUSTO, 'package.json'), 'utf8')) as { version: string })
+    .version;
+  assert.equal(speedUpKusto(K, g.Bridge, g.System, '0.0.1'), false);
+  assert.equal(
+    speedUpKusto(K, g.Bridge, g.System, version),
+    true,
+    'the shipped Kusto.Language is the mirrored one',
+  );
+  const memo = binder.GetBestMatchingSignatures;
+  const SignatureList = g.System.Collections.Generic.List$1(K.Symbols.Signature);
+  let memoCalls = 0;
+  binder.GetBestMatchingSignatures = function (sigs: any, args: any, types: any, result: any, all: any): any {
+    const before = resolved;
+    const mine = new SignatureList.ctor();
+    memo.call(this, sigs, args, types, mine, all);
+    memoCalls++;
+    const answered = resolved === before;
+    counted.call(this, sigs, args, types, result, all);
+    const a = Array.from({ length: mine.Count }, (_, i) => mine.getItem(i));
+    const b = Array.from({ length: result.Count }, (_, i) => result.getItem(i));
+    if (a.length !== b.length || a.some((x, i) => x !== b[i]))
+      mismatches.push(`GetBestMatchingSignatures${answered ? ' (memo)' : ''}: ${a.length} vs ${b.length}`);
+    calls.set('memo', (calls.get('memo') ?? 0) + (answered ? 1 : 0));
+  };
   const dirs = ['test/kql', 'test/fixtures/kql'].map((d) => join(ROOT, d));
   const files = dirs.flatMap((d) =>
     readdirSync(d)
@@ -90,5 +126,7 @@ test('every replaced helper answers as the original while Kusto analyzes all our
   assert.deepEqual(mismatches, []);
   for (const name of ['is', 'getCount', 'getItem'])
     assert.ok((calls.get(name) ?? 0) > 10_000, `${name}: ${calls.get(name)}`);
+  // The memo answered many resolutions itself (each matching the original's answer).
+  assert.ok((calls.get('memo') ?? 0) > 100, `memo: ${calls.get('memo')} of ${memoCalls}`);
 });
 /* eslint-enable @typescript-eslint/no-explicit-any */

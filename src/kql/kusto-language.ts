@@ -5,6 +5,7 @@ import { runInThisContext } from 'node:vm';
 import type { ColumnType, TableDef } from '../schema/column.js';
 import { publicColumns, tables } from '../schema/tables.js';
 import { speedUpBridge } from './bridge-speedups.js';
+import { speedUpKusto } from './kusto-speedups.js';
 
 const require = createRequire(import.meta.url);
 
@@ -29,6 +30,8 @@ export function kustoLanguage(): KustoNamespace {
   runInThisContext(readFileSync(join(dir, 'Kusto.Language.Bridge.min.js'), 'utf8'), {
     filename: 'Kusto.Language.Bridge.min.js',
   });
+  const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
+  speedUpKusto(g.Kusto.Language, g.Bridge, g.System, version);
   kusto = g.Kusto.Language;
   return kusto;
 }
