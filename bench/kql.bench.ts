@@ -63,7 +63,8 @@ for (let i = 0; i < 80; i++) compileMs();
 const warm = Array.from({ length: 30 }, compileMs);
 console.log(
   `compile, seed 000 (${seed000.split('\n').length} lines): first ${cold.toFixed(0)} ms (loads the analyzer), ` +
-    `next 20 median ${median(early).toFixed(1)} ms, warm median ${median(warm).toFixed(1)} ms (target < 50 ms)`,
+    `next 20 median ${median(early).toFixed(1)} ms, warm median ${median(warm).toFixed(1)} ms ` +
+    `(fastest ${Math.min(...warm).toFixed(1)} ms; target < 50 ms)`,
 );
 
 interface Question {

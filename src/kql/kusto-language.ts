@@ -49,8 +49,18 @@ const KUSTO_TYPES: Readonly<Record<ColumnType, string>> = {
   JSON: 'Dynamic',
 };
 
-/** Kusto's global state with vnetflow's tables (their public columns) as the default database. */
+/** The global state for vnetflow's own tables, made once per process (see kustoGlobals). */
+let defaultGlobals: any = null;
+
+/**
+ * Kusto's global state with vnetflow's tables (their public columns) as the default database.
+ * The default one is made once and reused: a GlobalState is immutable, and Kusto keeps per-state
+ * caches (symbol lookups, the overload memo of kusto-speedups.ts) that a fresh state would lose on
+ * every query.
+ */
 export function kustoGlobals(defs: readonly TableDef[] = tables, K: KustoNamespace = kustoLanguage()): any {
+  const shared = defs === tables && K === kusto;
+  if (shared && defaultGlobals) return defaultGlobals;
   const S = K.Symbols;
   const bridge = (globalThis as any).Bridge;
   const symbols = defs.map((t) => {
@@ -61,7 +71,9 @@ export function kustoGlobals(defs: readonly TableDef[] = tables, K: KustoNamespa
     return new S.TableSymbol.$ctor4(t.name, cols);
   });
   const db = new S.DatabaseSymbol.$ctor3('vnetflow', null, bridge.toList(symbols), false);
-  return K.GlobalState.Default.WithDatabase(db);
+  const globals = K.GlobalState.Default.WithDatabase(db);
+  if (shared) defaultGlobals = globals;
+  return globals;
 }
 
 /** One diagnostic of Kusto's analyzer: what and where (0-based offset into the query). */
