@@ -64,6 +64,8 @@ export type Scalar =
     }
   /** An element of a dynamic value: `x[0]`, `x[-1]` (from the end), `x["key"]`, `x.key`. */
   | { readonly kind: 'index'; readonly base: Scalar; readonly key: Scalar; readonly type: 'dynamic' }
+  /** toscalar(): the first column of the first row of a tabular expression (null if it has none). */
+  | { readonly kind: 'scalarQuery'; readonly query: Tabular; readonly type: KqlType }
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly Scalar[]; readonly type: KqlType };
 
 export interface NamedScalar {
@@ -246,6 +248,9 @@ export function columnRefs(s: Scalar, into: Set<string> = new Set()): Set<string
     case 'index':
       columnRefs(s.base, into);
       columnRefs(s.key, into);
+      break;
+    case 'scalarQuery':
+      // A query of its own: it reads no column of the row it is computed for.
       break;
     case 'call':
       for (const a of s.args) columnRefs(a, into);

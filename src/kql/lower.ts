@@ -284,6 +284,9 @@ const FUNCTIONS = new Set([
   'ipv6_is_match',
   'ipv6_is_in_range',
   'parse_ipv6',
+  'ipv4_is_in_any_range',
+  'datetime_diff',
+  'datetime_add',
   'row_number',
   'prev',
   'next',
@@ -430,6 +433,10 @@ function scalar(n: any): Scalar {
   const op = BINARY[kind];
   if (op) return { kind: 'binary', op, left: scalar(n.Left), right: scalar(n.Right), type: typeOf(n) };
   if (kind === 'DynamicExpression') return dynamicLiteral(n);
+  if (kind === 'ToScalarExpression')
+    return isTabular(n.Expression)
+      ? { kind: 'scalarQuery', query: tabular(n.Expression), type: typeOf(n) }
+      : scalar(n.Expression);
   if (kind === 'BetweenExpression' || kind === 'NotBetweenExpression') {
     const x = scalar(n.Left);
     const low = scalar(n.Right.First);

@@ -694,15 +694,22 @@ export abstract class DefaultCompiler {
       case 'make_list':
       case 'make_set_if':
       case 'make_list_if': {
-        // A JSON array; nulls are left out, as Kusto does. Sets are sorted, so results repeat.
-        // The _if forms take a predicate second; a size limit (the last number) is refused.
+        // A JSON array; nulls are left out, as Kusto does. Sets are sorted, so results repeat (and a
+        // capped set keeps its smallest values).
+        // The _if forms take a predicate second; an optional last argument caps the size.
         const conditional = fn.endsWith('_if');
-        if (args.length > (conditional ? 2 : 1)) throw new UnsupportedError(`${fn}() with a size limit`, 0);
+        const limitArg = args[conditional ? 2 : 1];
+        if (limitArg && (limitArg.kind !== 'literal' || typeof limitArg.value !== 'number'))
+          throw new UnsupportedError(`${fn}() with a size limit that is not a constant`, 0);
         const v = this.as(args[0], 'dynamic');
         const keep = `${a[0]} IS NOT NULL${conditional ? ` AND (${a[1]})` : ''}`;
-        return fn.startsWith('make_set')
-          ? `coalesce(to_json(list(DISTINCT ${v} ORDER BY ${v}) FILTER (WHERE ${keep})), '[]'::JSON)`
-          : `coalesce(to_json(list(${v}) FILTER (WHERE ${keep})), '[]'::JSON)`;
+        const list = fn.startsWith('make_set')
+          ? `list(DISTINCT ${v} ORDER BY ${v}) FILTER (WHERE ${keep})`
+          : `list(${v}) FILTER (WHERE ${keep})`;
+        const capped = limitArg
+          ? `list_slice(${list}, 1, ${Math.max(0, Math.floor(Number(limitArg.value)))})`
+          : list;
+        return `coalesce(to_json(${capped}), '[]'::JSON)`;
       }
       case 'make_bag':
         if (args.length > 1) throw new UnsupportedError('make_bag() with a size limit', 0);
@@ -783,13 +790,19 @@ export abstract class DefaultCompiler {
       case 'in': {
         const fold = (x: Scalar): string =>
           s.caseInsensitive ? `lower(${this.as(x, 'string')})` : this.as(x, s.operand.type);
-        if (s.values.some((v) => v.type === 'dynamic'))
-          throw new UnsupportedError('in with a dynamic array', 0);
-        const test = `${fold(s.operand)} IN (${s.values.map(fold).join(', ')})`;
+        const values = s.values.flatMap((v) => (v.type === 'dynamic' ? arrayElements(v, 'in') : [v]));
+        if (values.length === 0) return s.negated ? 'true' : 'false';
+        const test = `${fold(s.operand)} IN (${values.map(fold).join(', ')})`;
         return s.negated ? `(NOT ${test})` : `(${test})`;
       }
       case 'index':
         return this.element(s.base, s.key);
+      case 'scalarQuery': {
+        // toscalar(): the first column of the first row (a string: "" when there is none).
+        const q = this.plain(this.tabular(s.query));
+        const v = `(SELECT ${this.ident(q.columns[0])} FROM (${q.sql}) LIMIT 1)`;
+        return s.type === 'string' ? `coalesce(${v}, '')` : v;
+      }
       case 'binary':
         return this.binary(s);
       case 'call':
@@ -1294,6 +1307,41 @@ export abstract class DefaultCompiler {
         return sqlIsPrivate(sqlIpv4Number(this.as(s.args[0], 'string')));
       case 'ipv4_is_in_range':
         return this.ipv4InRange(s.args[0], s.args[1]);
+      case 'ipv4_is_in_any_range': {
+        // Ranges as arguments, or as one array of them (a constant, often a `let`).
+        const ranges = s.args.slice(1).flatMap((r) => (r.type === 'dynamic' ? arrayElements(r, s.fn) : [r]));
+        if (ranges.length === 0) return 'false';
+        return `(${ranges.map((r) => this.ipv4InRange(s.args[0], r)).join(' OR ')})`;
+      }
+      case 'datetime_diff': {
+        // datetime1 - datetime2 in whole periods crossed, as Kusto counts them (weeks from Sunday).
+        const part = datePart(s.args[0], s.fn);
+        const [d1, d2] = [a[1], a[2]];
+        if (part === 'week') {
+          const sunday = (d: string): string => `(${d}::DATE - dayofweek(${d})::INTEGER)`;
+          return `(date_diff('day', ${sunday(d2)}, ${sunday(d1)}) // 7)`;
+        }
+        if (part === 'nanosecond') return `(date_diff('microsecond', ${d2}, ${d1}) * 1000)`;
+        return `date_diff('${part}', ${d2}, ${d1})`;
+      }
+      case 'datetime_add': {
+        const part = datePart(s.args[0], s.fn);
+        const n = this.as(s.args[1], 'long');
+        const steps: Record<string, string> = {
+          year: `to_years(${n}::INTEGER)`,
+          quarter: `to_months(3 * ${n}::INTEGER)`,
+          month: `to_months(${n}::INTEGER)`,
+          week: `to_days(7 * ${n}::INTEGER)`,
+          day: `to_days(${n}::INTEGER)`,
+          hour: `to_hours(${n})`,
+          minute: `to_minutes(${n})`,
+          second: `to_seconds(${n})`,
+          millisecond: `to_milliseconds(${n})`,
+          microsecond: `to_microseconds(${n})`,
+          nanosecond: `to_microseconds(${n} // 1000)`,
+        };
+        return `(${a[2]} + ${steps[part]})`;
+      }
       case 'tostring':
         return this.as(s.args[0], 'string');
       case 'row_number':
@@ -1314,6 +1362,48 @@ export abstract class DefaultCompiler {
         throw new UnsupportedError(`the function ${s.fn}()`, 0);
     }
   }
+}
+
+/**
+ * The elements of a constant dynamic array (a `dynamic([...])` literal, often through a `let`), as
+ * typed literals: what `in` and ipv4_is_in_any_range() spread a dynamic argument into.
+ */
+function arrayElements(v: Scalar, where: string): Scalar[] {
+  if (v.kind !== 'literal' || typeof v.value !== 'string')
+    throw new UnsupportedError(`${where} with a dynamic array that is not a constant`, 0);
+  const parsed: unknown = JSON.parse(v.value);
+  return (Array.isArray(parsed) ? parsed : [parsed]).flatMap((e): Scalar[] => {
+    if (e === null) return [];
+    if (typeof e === 'string') return [{ kind: 'literal', type: 'string', value: e }];
+    if (typeof e === 'boolean') return [{ kind: 'literal', type: 'bool', value: e }];
+    if (typeof e === 'number')
+      return [{ kind: 'literal', type: Number.isInteger(e) ? 'long' : 'real', value: e }];
+    throw new UnsupportedError(`${where} with an array holding arrays or property bags`, 0);
+  });
+}
+
+/** The period of datetime_diff() and datetime_add(): a constant, as DuckDB names it. */
+function datePart(p: Scalar, fn: string): string {
+  const parts = [
+    'year',
+    'quarter',
+    'month',
+    'week',
+    'day',
+    'hour',
+    'minute',
+    'second',
+    'millisecond',
+    'microsecond',
+    'nanosecond',
+  ];
+  const name = p.kind === 'literal' && typeof p.value === 'string' ? p.value.toLowerCase() : '';
+  if (!parts.includes(name))
+    throw new UnsupportedError(
+      `${fn}() of the period ${JSON.stringify(p.kind === 'literal' ? p.value : '?')}`,
+      0,
+    );
+  return name;
 }
 
 /** Kusto's format_datetime tokens, as strftime spells them. */
