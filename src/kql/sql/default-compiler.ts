@@ -59,7 +59,8 @@ interface Compiled {
  * The hidden column holding a row's position, for the row functions (row_number(), prev()...).
  * It is made only when a consumer asks: by the sort below (its order) or by the consumer itself
  * (the input's order, for `serialize` over rows that were never sorted). Operators that keep
- * Kusto's order (where, extend, project, take, parse, mv-expand) pass it on.
+ * Kusto's order row for row (where, extend, project, take, parse) pass it on; mv-expand does not,
+ * so a row function after it numbers the expanded rows in the order they come.
  */
 const SERIAL = '__serial';
 
