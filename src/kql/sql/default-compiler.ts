@@ -668,6 +668,13 @@ export abstract class DefaultCompiler {
     };
   }
 
+  /** sum() and sumif() (`filter` its FILTER clause): 0 over no values; timespans summed in microseconds. */
+  private sumOf(x: string, type: KqlType, filter: string): string {
+    if (type === 'timespan')
+      return this.fromMicroseconds(`coalesce(sum(${this.microseconds(x)})${filter}, 0)::BIGINT`);
+    return `coalesce(CAST(sum(${x})${filter} AS ${this.sqlType(type)}), 0)`;
+  }
+
   protected aggregate(fn: string, args: readonly Scalar[], type: KqlType): string {
     const a = args.map((x) => this.scalar(x));
     switch (fn) {
@@ -676,7 +683,7 @@ export abstract class DefaultCompiler {
       case 'sum':
         // Kusto's sum of longs is a long; DuckDB widens to HUGEINT. Over no values it is 0 (Kusto's
         // default for sum, sumif, variance and stdev), where SQL's is NULL.
-        return `coalesce(CAST(sum(${a[0]}) AS ${this.sqlType(type)}), 0)`;
+        return this.sumOf(a[0], type, '');
       case 'min':
       case 'max':
         return `${fn}(${a[0]})`;
@@ -685,7 +692,7 @@ export abstract class DefaultCompiler {
       case 'countif':
         return `count(*) FILTER (WHERE ${a[0]})`;
       case 'sumif':
-        return `coalesce(CAST(sum(${a[0]}) FILTER (WHERE ${a[1]}) AS ${this.sqlType(type)}), 0)`;
+        return this.sumOf(a[0], type, ` FILTER (WHERE ${a[1]})`);
       case 'dcount':
         // Exact, where Kusto estimates: never further from the truth than Kusto's answer.
         return `count(DISTINCT ${a[0]})`;
