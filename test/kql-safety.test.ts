@@ -69,6 +69,12 @@ const TEMPLATES: ((p: string, q: string) => string)[] = [
   (p) => `evaluate sql_request(${JSON.stringify(p)})`,
   (p) => `cluster(${JSON.stringify(p)}).database("x").FlowTuples`,
   (p) => `${p} | take 1`,
+  (p) => `print s = ${JSON.stringify(p)} | parse s with * ${JSON.stringify(p)} a ${JSON.stringify(p)} b:long`,
+  (p) => `print s = "x" | parse-where kind=regex s with ${JSON.stringify(p)} a "," *`,
+  (p) => `print a = ipv6_compare(${JSON.stringify(p)}, "::1"), b = parse_ipv6(${JSON.stringify(p)})`,
+  (p) => `let l = dynamic([${JSON.stringify(p)}, 1]); FlowTuples | where SrcIp in (l) | take 1`,
+  (p) =>
+    `FlowTuples | take 3 | mv-apply x = pack_array(${JSON.stringify(p)}) on (extend y = strcat(x, ${JSON.stringify(p)}))`,
 ];
 
 const TOKENS = [
