@@ -24,6 +24,11 @@ const KUSTO_VERSION = '12.4.1';
 /** Per argument type (one level per argument), then per requireAllArgumentsMatch: the signatures. */
 type Level = WeakMap<object, Level | Map<boolean, readonly unknown[]>>;
 
+/** Whether a value can key a WeakMap. */
+function isKey(x: unknown): x is object {
+  return (typeof x === 'object' && x !== null) || typeof x === 'function';
+}
+
 /** Installs the memo on Kusto's Binder; returns whether it was installed (false for another version). */
 export function speedUpKusto(kusto: any, bridge: any, system: any, version: string): boolean {
   if (version !== KUSTO_VERSION) return false;
@@ -65,7 +70,8 @@ export function speedUpKusto(kusto: any, bridge: any, system: any, version: stri
       signatures === undefined ||
       args === null ||
       args === undefined ||
-      system.Array.getCount(args, Expression) !== count
+      system.Array.getCount(args, Expression) !== count ||
+      !isKey(this._globals)
     )
       return original.call(this, signatures, args, types, result, requireAll);
     const literals = hasIndicator(signatures);
@@ -90,7 +96,11 @@ export function speedUpKusto(kusto: any, bridge: any, system: any, version: stri
           (next = i < count ? (new WeakMap() as Level) : new Map<boolean, readonly unknown[]>()),
         );
       node = next;
-      if (i < count) key = system.Array.getItem(types, i, TypeSymbol);
+      if (i < count) {
+        key = system.Array.getItem(types, i, TypeSymbol);
+        // A WeakMap takes objects only; a missing type goes to the original.
+        if (!isKey(key)) return original.call(this, signatures, args, types, result, requireAll);
+      }
     }
     const answers = node as Map<boolean, readonly unknown[]>;
     const flag = Boolean(requireAll);
