@@ -99,7 +99,9 @@ export function speedUpBridge(bridge: any, system: any, version: string): boolea
   const is = bridge.is;
   // The answer for an instance of a Bridge class against a class depends only on the two classes:
   // decided once per pair (true or false), or left to the original (undefined) for any other case.
-  // Kept on each class itself (a symbol-keyed property): faster to reach than through a Map.
+  // Kept on each class itself (a symbol-keyed property): faster to reach than through a Map. Safe
+  // because Bridge.NET 17.10.1's class constructors inherit nothing from their base classes (their
+  // prototype is Function.prototype), so a class never reads its base class's answers.
   const decided = Symbol('vnetflow.is');
   const decide = (obj: any, ctor: any, type: any): boolean | undefined => {
     // The original returns true at its instanceof test.
