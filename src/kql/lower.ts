@@ -12,6 +12,7 @@ import type {
   Tabular,
 } from './ir.js';
 import { kustoLanguage } from './kusto-language.js';
+import { captureGroups, escapeRegex } from './regex.js';
 
 /** A query construct the engine does not handle yet: named, with its position, never approximated. */
 export class UnsupportedError extends Error {
@@ -875,30 +876,6 @@ function makeSeries(input: Tabular, n: any): Tabular {
   };
 }
 
-/** RE2's special characters, escaped where a simple or relaxed pattern's text is taken literally. */
-function literalRegex(text: string): string {
-  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
-}
-
-/** How many capture groups a regular expression holds: `(` not escaped, outside a class, not `(?:`. */
-function captureGroups(re: string): number {
-  let count = 0;
-  for (let i = 0; i < re.length; i++) {
-    const c = re[i];
-    if (c === '\\') i++;
-    else if (c === '[') {
-      // A class: `]` right after `[` or `[^` is a member, not its end.
-      i += re[i + 1] === '^' ? 2 : 1;
-      if (re[i] === ']') i++;
-      while (i < re.length && re[i] !== ']') i += re[i] === '\\' ? 2 : 1;
-    } else if (c === '(') {
-      const named = re.startsWith('(?P<', i) || (re.startsWith('(?<', i) && !/^\(\?<[=!]/.test(re.slice(i)));
-      if (re[i + 1] !== '?' || named) count++;
-    }
-  }
-  return count;
-}
-
 /** What a column of each type captures, where it is not simply text. */
 const NUMBER_PATTERNS: Partial<Record<KqlType, string>> = {
   long: '-?\\d+',
@@ -960,7 +937,7 @@ function parse(input: Tabular, n: any, filter: boolean): Tabular {
       if (mode === 'regex') {
         regex += `(?:${constant.value})`;
         groups += captureGroups(constant.value);
-      } else regex += literalRegex(constant.value);
+      } else regex += escapeRegex(constant.value);
     }
   });
   return {

@@ -1,5 +1,6 @@
 import { columnRefs, type KqlType, type Query, type Scalar, type Tabular } from '../ir.js';
 import { UnsupportedError } from '../lower.js';
+import { escapeRegex } from '../regex.js';
 import { publicColumns, tables } from '../../schema/tables.js';
 import { ipv4Range, sqlIpv4Number, sqlIsPrivate } from '../../enrich/ip.js';
 import { ipv4Masked, ipv4Number, ipv6Compare, ipv6Masked, ipv6Text } from './ip-text.js';
@@ -888,7 +889,7 @@ export abstract class DefaultCompiler {
     const term = cs ? needle.value : needle.value.toLowerCase();
     if (term === '') return 'true';
     const word = /^[\p{L}\p{N}]/u;
-    const escaped = term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const escaped = escapeRegex(term);
     const before = word.test(term) ? '(^|[^\\pL\\pN])' : '';
     const after = word.test([...term].pop() ?? '') ? '($|[^\\pL\\pN])' : '';
     return `regexp_matches(${haystack}, ${this.string(before + escaped + after)})`;
