@@ -22,6 +22,11 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
     ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    // A bulk insert buffers this many finished row groups per thread before writing them out
+    // (DuckDB's default is 5). Under our memory limit the buffered, still uncompressed row groups
+    // of a 2M-tuple ingest pushed DuckDB into spilling them to zstd-compressed temporary files and
+    // back: 5.5-6.7% of the ingest's CPU in perf, 2.5% with 1, at the same peak RSS.
+    write_buffer_row_group_count: '1',
   });
   const conn = await instance.connect();
   // All timestamps are UTC; pinning the zone keeps TIMESTAMPTZ -> TIMESTAMP casts independent of the host.
