@@ -47,7 +47,7 @@ export async function buildFlows(store: Store, sinceBatch: number | null = null)
       scope = `WHERE ${key} IN (SELECT FlowKey FROM _flow_dirty)`;
     }
     // Per key: counters, first and last tuple, whether it holds a D (max of the rank), and the
-    // numbers of B and E tuples packed into one sum (B in the low 21 bits, E above), which costs
+    // numbers of B and E tuples packed into one sum (B in the low 21 bits, E above): one sum costs
     // less than two. A B count overflowing its field (2^21 B tuples in a key) carries into E, which
     // always makes the key not simple: a carry into E needs an E last, which a key with no E lacks.
     // So a simple key (one connection: at most one B, first, at most one E, last, no D) is exact

@@ -25,7 +25,7 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
     // A bulk insert buffers this many finished row groups per thread before writing them out
     // (DuckDB's default is 5). Under our memory limit the buffered, still uncompressed row groups
     // of a 2M-tuple ingest pushed DuckDB into spilling them to zstd-compressed temporary files and
-    // back: 5.5-6.7% of the ingest's CPU in perf, 2.5% with 1, at the same peak RSS.
+    // back: 5-7% of the ingest's CPU in perf, under 2.5% with 1, at the same peak RSS.
     write_buffer_row_group_count: '1',
   });
   const conn = await instance.connect();
