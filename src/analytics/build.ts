@@ -88,19 +88,9 @@ export async function buildAnalytics(
         await store.run('DELETE FROM NTANetAnalytics');
         await store.run('DELETE FROM NTAIpDetails');
       }
-      // NTA and Flows read the same tuples and write different tables: side by side, one fills
-      // the cores while the other waits on a step that runs on one thread (a sort, a commit).
-      // Both settle before the side session closes: one failing must not cut the other off mid-query.
-      const side = await store.session();
-      const [nta, fl] = await Promise.allSettled([
-        buildNetAnalytics(store, from, to, minutes),
-        buildFlows(side, full ? null : lastBatch),
-      ]);
-      side.close();
-      if (nta.status === 'rejected') throw nta.reason;
-      if (fl.status === 'rejected') throw fl.reason;
-      rows = nta.value;
-      flows = fl.value;
+      // Flows first: NTANetAnalytics is summed from its pieces (see flows-layout.ts).
+      flows = await buildFlows(store, minutes, full ? null : lastBatch);
+      rows = await buildNetAnalytics(store, from, to, minutes);
     }
     await store.run(
       `INSERT OR REPLACE INTO _settings VALUES ('analytics.batch', ${sqlString(String(state.batch))}, now()::TIMESTAMP),

@@ -5,7 +5,14 @@ import type { Store } from '../store/store.js';
 import { IP_CLASSES } from './ip-classes.js';
 import { IP_LOOKUP } from './topology-index.js';
 import { FLOW_GROUPS, FLOW_SOURCES, FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
-import { ipKeySql } from '../store/duckdb/flows-layout.js';
+import {
+  beginsSql,
+  denialsSql,
+  endsSql,
+  FLOW_ROWS,
+  flowKeySql,
+  ipKeySql,
+} from '../store/duckdb/flows-layout.js';
 
 /** Application protocol by destination port, as Traffic Analytics names the common ones. */
 const L7: Readonly<Record<number, string>> = {
@@ -61,8 +68,9 @@ const shortId = (e: string): string =>
 
 /**
  * Rebuilds NTANetAnalytics and NTAIpDetails for the intervals starting in [from, to): deletes their
- * rows and inserts them again from FlowTuples, so a rebuild is idempotent. `minutes` is the
- * processing interval (60 or 10). The address classes must cover the window (classifyAddresses).
+ * rows and inserts them again, so a rebuild is idempotent. `minutes` is the processing interval (60
+ * or 10). Flows must be up to date for the window, built with the same interval (buildFlows), and
+ * the address classes must cover it (classifyAddresses).
  */
 export async function buildNetAnalytics(
   store: Store,
@@ -89,31 +97,66 @@ export async function buildNetAnalytics(
   // A column of the side that is not in a VNet (the public one, for these columns).
   const outer = (c: string): string => `CASE WHEN s.Class = 'vnet' THEN d.${c} ELSE s.${c} END`;
   const columns = ntaNetAnalytics.columns.map((c) => ident(c.name)).join(', ');
-  // Tuple rows are grouped first, on numbers only (addresses by key, B and E counted in one sum,
-  // B below bit 40, which no group of one interval can fill), and the names (addresses, NIC, rule,
-  // target) joined once per group row: strings in the grouping cost more than the rest of it. A
-  // group can mix encryption codes: the last in enum order (X, NX, then the NX_ failures) is shown,
-  // so a drop is never hidden behind an encrypted flow, and every rebuild picks the same one. The
-  // target and flow log come from one of the group's files (the same for one NIC, in practice).
+  // NTA rows are summed from Flows' pieces (flows-layout.ts), built just before: one piece is the
+  // tuples of one key (5-tuple, NIC and rule) in one interval, so pieces are to NTA rows what
+  // distinct source ports are, and summing a million pieces costs a fraction of grouping two million
+  // tuples with a distinct count. The few pieces that are not Summable (denied and allowed tuples
+  // mixed, an encryption code outside the enum) are summed from their tuples, per source port. The
+  // names (addresses, NIC, rule, target) are joined once per NTA row: strings in the grouping cost
+  // more than the rest of it. A group can mix encryption codes: the last in enum order (X, NX,
+  // then the NX_ failures) is shown, so a drop is never hidden behind an encrypted flow, and every
+  // rebuild picks the same one. The target and flow log come from one of the group's files (the
+  // same for one NIC, in practice).
+  const pieceWindow = `Piece AND FlowStartTime >= TIMESTAMP '${from}' AND FlowStartTime < TIMESTAMP '${to}'`;
   return store.transaction(async () => {
     await store.run(
       `DELETE FROM NTANetAnalytics WHERE FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}'`,
     );
+    const [{ mixed }] = await store.rows(
+      `SELECT count(*) AS mixed FROM ${FLOW_ROWS} WHERE ${pieceWindow} AND NOT Summable`,
+    );
+    const tupleKey = flowKeySql(
+      'GroupKey',
+      ipKeySql('SrcIp'),
+      'SrcPort',
+      ipKeySql('DestIp'),
+      'DestPort',
+      'Protocol',
+      'FlowDirection',
+    );
+    const fromTuples =
+      Number(mixed) === 0
+        ? ''
+        : `UNION ALL
+        SELECT IntervalStart, SrcIpKey, DestIpKey, DestPort, Protocol, FlowDirection, FlowState = 'D', GroupKey, min(SourceKey),
+          min(TimeGenerated), max(TimeGenerated), max(FlowEncryption), max(_encryption_other),
+          count(*) FILTER (WHERE FlowState = 'B'), count(*) FILTER (WHERE FlowState = 'E'),
+          ${counters.map((c) => `coalesce(sum(${c}), 0)::BIGINT`).join(', ')}
+        FROM (SELECT *, time_bucket(${interval}, TimeGenerated) AS IntervalStart, ${ipKeySql('SrcIp')} AS SrcIpKey,
+                ${ipKeySql('DestIp')} AS DestIpKey, ${tupleKey} AS FlowKey FROM ${FLOW_TUPLE_ROWS} WHERE ${window}) t
+          SEMI JOIN (SELECT FlowKey, time_bucket(${interval}, FlowStartTime) AS IntervalStart FROM ${FLOW_ROWS}
+                     WHERE ${pieceWindow} AND NOT Summable) m ON m.FlowKey = t.FlowKey AND m.IntervalStart = t.IntervalStart
+        GROUP BY IntervalStart, SrcIpKey, DestIpKey, DestPort, Protocol, FlowDirection, FlowState = 'D', GroupKey, SrcPort`;
     const n = await store.run(`INSERT INTO NTANetAnalytics (${columns})
-      WITH agg AS (
-        SELECT time_bucket(${interval}, TimeGenerated) AS IntervalStart, ${ipKeySql('SrcIp')} AS SrcIpKey,
-          ${ipKeySql('DestIp')} AS DestIpKey, DestPort, Protocol, FlowDirection, FlowState = 'D' AS Denied, GroupKey,
-          min(SourceKey) AS SourceKey, min(TimeGenerated) AS FlowStartTime, max(TimeGenerated) AS FlowEndTime,
-          max(FlowEncryption) AS FlowEncryption, max(_encryption_other) AS EncryptionOther,
-          count(DISTINCT SrcPort) AS Flows,
-          sum(CASE FlowState WHEN 'B' THEN 1 WHEN 'E' THEN ${2 ** 40} ELSE 0 END) AS Packed,
-          ${counters.map((c) => `coalesce(sum(${c}), 0)::BIGINT AS ${c}`).join(', ')}
-        FROM ${FLOW_TUPLE_ROWS} WHERE ${window} GROUP BY ALL),
+      WITH parts AS (
+        SELECT time_bucket(${interval}, FlowStartTime) AS IntervalStart, SrcIpKey, DestIpKey, DestPort, Protocol, FlowDirection,
+          ${denialsSql('Marks')} > 0 AS Denied, GroupKey, SourceKey, FlowStartTime, FlowEndTime, FlowEncryption,
+          NULL::VARCHAR AS EncryptionOther, ${beginsSql('Marks')} AS Started, ${endsSql('Marks')} AS Completed,
+          ${counters.join(', ')}
+        FROM ${FLOW_ROWS} WHERE ${pieceWindow} AND Summable
+        ${fromTuples}),
+      agg AS (
+        SELECT IntervalStart, SrcIpKey, DestIpKey, DestPort, Protocol, FlowDirection, Denied, GroupKey,
+          min(SourceKey) AS SourceKey, min(FlowStartTime) AS FlowStartTime, max(FlowEndTime) AS FlowEndTime,
+          max(FlowEncryption) AS FlowEncryption, max(EncryptionOther) AS EncryptionOther, count(*) AS Flows,
+          sum(Started)::BIGINT AS Started, sum(Completed)::BIGINT AS CompletedFlows,
+          ${counters.map((c) => `sum(${c})::BIGINT AS ${c}`).join(', ')}
+        FROM parts GROUP BY ALL),
       g AS (
-        SELECT agg.* EXCLUDE (FlowDirection, FlowEncryption, Packed), s.Ip AS SrcIp, d.Ip AS DestIp,
+        SELECT agg.* EXCLUDE (FlowDirection, FlowEncryption), s.Ip AS SrcIp, d.Ip AS DestIp,
           FlowDirection::VARCHAR AS FlowDirection, CASE WHEN Denied THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
           coalesce(FlowEncryption::VARCHAR, EncryptionOther) AS FlowEncryption,
-          Packed % ${2 ** 40} AS Started, Packed // ${2 ** 40} AS CompletedFlows, ${l4Letter('agg.Protocol')} AS L4Protocol,
+          ${l4Letter('agg.Protocol')} AS L4Protocol,
           grp.MacAddress, grp.AclId, grp.AclRule, src.TargetResourceId, src.FlowLogResourceId
         FROM agg LEFT JOIN ${FLOW_GROUPS} grp ON grp.GroupKey = agg.GroupKey
           LEFT JOIN ${FLOW_SOURCES} src ON src.SourceKey = agg.SourceKey

@@ -4,22 +4,45 @@ import { l4Letter } from '../../formats/sql-fragments.js';
 import { FLOW_GROUPS } from './flow-tuples-layout.js';
 
 /**
- * How Flows is stored in DuckDB: the contract is the Flows view. `_flows` keeps per connection
- * only numbers: times, state, ports, protocol, counters, the key of its NIC and rule, its
- * addresses as keys into `_ip_classes` (which holds every address of the tuples), and FlowKey, by
- * which an incremental build replaces it. The addresses, NIC, rule, flow type, VMs and DNS name
- * are joined from small tables (`_flow_groups`, `_ip_classes`, `_ip_dns`) when read. Aggregating
- * and writing strings for a million connections cost more than finding the connections.
+ * How Flows is stored in DuckDB: the contract is the Flows view. `_flows` keeps per row only
+ * numbers: times, state, ports, protocol, counters, the key of its NIC and rule, its addresses as
+ * keys into `_ip_classes` (which holds every address of the tuples), and FlowKey, by which an
+ * incremental build replaces it. The addresses, NIC, rule, flow type, VMs and DNS name are joined
+ * from small tables (`_flow_groups`, `_ip_classes`, `_ip_dns`) when read. Aggregating and writing
+ * strings for a million connections cost more than finding the connections.
  *
- * A key (5-tuple, direction, NIC and rule) holding more than one connection, or denied attempts,
- * also has a key row (KeyRow true: the key's totals) beside its connections; the view hides it.
- * It lets the build write every key's sums in one statement (src/analytics/flows.ts).
+ * Two kinds of rows (src/analytics/flows.ts builds them):
+ * - pieces (Piece true): the tuples of one key (5-tuple, direction, NIC and rule) in one processing
+ *   interval, summed. A piece that is exactly one connection (a B, C tuples, an E; or one D) is
+ *   shown as it is; any other piece is Hidden, and the connections of its key are written beside
+ *   it as rows of their own (Piece false). NTANetAnalytics is summed from the pieces: they carry
+ *   what it needs beyond Flows (Marks, SourceKey, FlowEncryption), and one piece is one distinct
+ *   source port of an NTA row, so counting pieces counts flows. A piece that mixes denied and
+ *   allowed tuples, or holds an encryption code outside the enum, is not Summable: NTA sums its
+ *   tuples instead.
+ * - connections of keys with a hidden piece (Piece false), found by a window over their tuples.
  */
 export const FLOW_ROWS = '_flows';
 
 /** The columns of `_flows`, in order. */
 export const FLOW_COLUMNS = `FlowKey, FlowStartTime, FlowEndTime, State, GroupKey, SrcIpKey, SrcPort, DestIpKey, DestPort,
-  Protocol, FlowDirection, Tuples, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc, KeyRow`;
+  Protocol, FlowDirection, Tuples, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc, Hidden, Piece, Marks,
+  SourceKey, FlowEncryption, Summable`;
+
+/**
+ * A piece's B, E and D tuple counts packed into one BIGINT (one sum costs less than three): B in
+ * bits 0-20, E in 21-41, D from 42. The fields are exact while the piece holds fewer than 2^21
+ * tuples (no field can carry into the next); Marks is NULL where the sum overflows 64 bits.
+ */
+export const MARK_E = 2 ** 21;
+export const MARK_D = 2 ** 42;
+/** Marks as a sum over tuple rows, given each tuple's rank (B 0, C 1, E 2, D 3). */
+export const marksSql = (rank: string): string =>
+  `TRY_CAST(sum(CASE ${rank} WHEN 0 THEN 1 WHEN 2 THEN ${MARK_E} WHEN 3 THEN ${MARK_D} ELSE 0 END) AS BIGINT)`;
+/** The B, E and D counts of a piece's Marks (exact when the piece is Summable). */
+export const beginsSql = (m: string): string => `(${m} % ${MARK_E})`;
+export const endsSql = (m: string): string => `((${m} >> 21) % ${MARK_E})`;
+export const denialsSql = (m: string): string => `(${m} >> 42)`;
 
 /** An address's key in `_flows` and `_ip_classes`. classifyAddresses checks that no two collide. */
 export function ipKeySql(ip: string): string {
@@ -32,13 +55,14 @@ export function flowKeySql(...cols: string[]): string {
 }
 
 /**
- * Databases written before addresses in `_flows` became keys hold Flows rows this code cannot
- * read. Flows, `_ip_classes` and the analytics build marks are derived data: when this query
- * returns a row, dropping them (STALE_FLOWS_DROP_SQL) makes the next analytics build a full one.
+ * Databases written by an earlier layout of `_flows` (before its rows became pieces and
+ * connections) hold rows this code cannot read. Flows, `_ip_classes` and the analytics build
+ * marks are derived data: when this query returns a row, dropping them (STALE_FLOWS_DROP_SQL)
+ * makes the next analytics build a full one.
  */
 export const STALE_FLOWS_LAYOUT_SQL = `SELECT 1 FROM duckdb_tables() WHERE table_name = '${FLOW_ROWS}'
   AND database_name = current_database() AND NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = '${FLOW_ROWS}'
-    AND column_name = 'KeyRow' AND database_name = current_database())`;
+    AND column_name = 'Summable' AND database_name = current_database())`;
 
 export const STALE_FLOWS_DROP_SQL = [
   `DROP VIEW IF EXISTS ${ident(flows.name)}`,
@@ -69,7 +93,8 @@ export function flowsDdl(): string[] {
     `CREATE TABLE IF NOT EXISTS ${FLOW_ROWS} (FlowKey UBIGINT, FlowStartTime TIMESTAMP, FlowEndTime TIMESTAMP, State vnetflow_flow_state,
       GroupKey UBIGINT, SrcIpKey UBIGINT, SrcPort INTEGER, DestIpKey UBIGINT, DestPort INTEGER, Protocol SMALLINT,
       FlowDirection vnetflow_direction, Tuples BIGINT, PacketsSrcToDest BIGINT, BytesSrcToDest BIGINT,
-      PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT, KeyRow BOOLEAN)`,
+      PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT, Hidden BOOLEAN, Piece BOOLEAN, Marks BIGINT, SourceKey UBIGINT,
+      FlowEncryption vnetflow_encryption, Summable BOOLEAN)`,
     `CREATE TABLE IF NOT EXISTS _ip_classes (Ip VARCHAR, IpKey UBIGINT, IpNum UBIGINT, MacAddress VARCHAR, Nic VARCHAR, Vm VARCHAR,
       Subnet VARCHAR, VnetId VARCHAR, Subscription VARCHAR, Region VARCHAR, LoadBalancer VARCHAR,
       ApplicationGateway VARCHAR, PrivateEndpoint VARCHAR, SiteKind VARCHAR, SiteConnectionType VARCHAR, SiteConnectionName VARCHAR,
@@ -80,6 +105,6 @@ export function flowsDdl(): string[] {
      FROM ${FLOW_ROWS} f LEFT JOIN ${FLOW_GROUPS} g ON g.GroupKey = f.GroupKey
        LEFT JOIN _ip_classes s ON s.IpKey = f.SrcIpKey LEFT JOIN _ip_classes d ON d.IpKey = f.DestIpKey
        LEFT JOIN _ip_dns dns ON dns.Ip = d.Ip
-     WHERE NOT f.KeyRow`,
+     WHERE NOT f.Hidden`,
   ];
 }
