@@ -1,7 +1,7 @@
-import { defaultOwnerRanges, geoLookup } from '../enrich/geo.js';
+import { geoLookup } from '../enrich/geo.js';
+import { bundledOwner } from '../enrich/owner-ranges.js';
 import { sqlIpv4Number, sqlIsPrivate } from '../enrich/ip.js';
 import { replaceRows } from '../enrich/replace-rows.js';
-import { sqlString } from '../ingest/sql-literal.js';
 import type { Store } from '../store/store.js';
 import { IP_LOOKUP, RANGE_LOOKUP } from './topology-index.js';
 import { ipKeySql } from '../store/duckdb/flows-layout.js';
@@ -91,7 +91,10 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
     WHERE a.Type IN ('A', 'AAAA') GROUP BY ALL`);
 }
 
-/** Country (MaxMind, in Node) and owner (ranges, in SQL) of public addresses not seen before. */
+/**
+ * Country and owner of public addresses not seen before, in Node: from the configured MaxMind
+ * databases, the owner otherwise from the bundled ranges (owner-ranges.ts).
+ */
 async function cacheGeo(store: Store, addresses: string): Promise<void> {
   const num = sqlIpv4Number('Ip');
   // Distinct first: the address arithmetic then runs once per address, not once per tuple.
@@ -104,13 +107,8 @@ async function cacheGeo(store: Store, addresses: string): Promise<void> {
   const rows = fresh.map((r) => {
     const ip = String(r.Ip);
     const g = lookup(ip);
-    return { Ip: ip, Country: g.country, Owner: g.owner };
+    return { Ip: ip, Country: g.country, Owner: g.owner ?? bundledOwner(ip) };
   });
   // replaceRows keys by file; here the key is the address, and rows only ever add to the cache.
   await replaceRows(store, '_ip_geo', `batch:${Date.now()}`, rows, { key: 'Ip' });
-  // A range join: a few new addresses against the owner ranges, no sort of the ranges.
-  await store.run(`UPDATE _ip_geo SET Owner = o.Owner FROM (
-      SELECT g.Ip, min(w.Owner) AS Owner
-      FROM (SELECT Ip, ${sqlIpv4Number('Ip')} AS n FROM _ip_geo WHERE Owner IS NULL) g
-      JOIN read_parquet(${sqlString(defaultOwnerRanges())}) w ON g.n BETWEEN w.RangeStart AND w.RangeEnd GROUP BY g.Ip) o WHERE _ip_geo.Ip = o.Ip`);
 }

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import { sqlString } from '../ingest/sql-literal.js';
@@ -12,20 +10,15 @@ const require = createRequire(import.meta.url);
 /**
  * The databases shipped with vnetflow, needing no download or licence key: a CC0 IP-to-country
  * MaxMind database, and Route Views / DB-IP IP-to-network-owner ranges (CC BY 4.0: "IP to AS data
- * by routeviews.org"), both from the npm registry. Users can point at their own GeoLite2 or DB-IP
- * .mmdb files by ingesting them; the latest loaded country and owner databases win.
+ * by routeviews.org", read by owner-ranges.ts), both from the npm registry. Users can point at
+ * their own GeoLite2 or DB-IP .mmdb files by ingesting them; the latest loaded country and owner
+ * databases win.
  */
 export function defaultCountryDb(): string {
   return join(
     dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')),
     'geo-whois-asn-country.mmdb',
   );
-}
-/** The owner ranges as `npm run build` converts them (scripts/build-data.mjs), sorted by start. */
-export function defaultOwnerRanges(): string {
-  const path = fileURLToPath(new URL('../../data/asn-ipv4.parquet', import.meta.url));
-  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build`);
-  return path;
 }
 
 /** Records a MaxMind database the analytics should use for countries or network owners. */

@@ -28,8 +28,8 @@ export const internalTablesSql: readonly string[] = [
     SourceUri VARCHAR, LoadedAt TIMESTAMP
   )`,
   `CREATE TABLE IF NOT EXISTS _settings (key VARCHAR PRIMARY KEY, value VARCHAR, updated_at TIMESTAMP)`,
-  // Owner ranges are read from the shipped Parquet file (src/enrich/geo.ts); databases written
-  // before that held a copy.
+  // Owner ranges are read from the file `npm run build` writes (src/enrich/owner-ranges.ts);
+  // databases written before that held a copy.
   'DROP TABLE IF EXISTS _ip_owners',
   // Lookups built from the topology (src/analytics/topology-index.ts).
   `CREATE TABLE IF NOT EXISTS _lk_ips (Ip VARCHAR, IpNum UBIGINT, MacAddress VARCHAR, Nic VARCHAR, Vm VARCHAR,
