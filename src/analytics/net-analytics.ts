@@ -106,7 +106,7 @@ export async function buildNetAnalytics(
   // more than the rest of it. A group can mix encryption codes: the last in enum order (X, NX,
   // then the NX_ failures) is shown, so a drop is never hidden behind an encrypted flow, and every
   // rebuild picks the same one. The target and flow log come from one of the group's files (the
-  // same for one NIC, in practice).
+  // same for one NIC, in practice), spelled out once per file.
   const pieceWindow = `Piece AND FlowStartTime >= TIMESTAMP '${from}' AND FlowStartTime < TIMESTAMP '${to}'`;
   return store.transaction(async () => {
     await store.run(
@@ -157,9 +157,14 @@ export async function buildNetAnalytics(
           FlowDirection::VARCHAR AS FlowDirection, CASE WHEN Denied THEN 'Denied' ELSE 'Allowed' END AS FlowStatus,
           coalesce(FlowEncryption::VARCHAR, EncryptionOther) AS FlowEncryption,
           ${l4Letter('agg.Protocol')} AS L4Protocol,
-          grp.MacAddress, grp.AclId, grp.AclRule, src.TargetResourceId, src.FlowLogResourceId
+          grp.MacAddress, grp.AclId, grp.AclRule, src.TargetResourceId, src.TargetResourceType, src.FlowLogResourceId
         FROM agg LEFT JOIN ${FLOW_GROUPS} grp ON grp.GroupKey = agg.GroupKey
-          LEFT JOIN ${FLOW_SOURCES} src ON src.SourceKey = agg.SourceKey
+          LEFT JOIN (
+            SELECT SourceKey, ${shortId('TargetResourceId')} AS TargetResourceId, FlowLogResourceId,
+              CASE WHEN TargetResourceId ILIKE '%/subnets/%' THEN 'Subnet' WHEN TargetResourceId ILIKE '%/virtualnetworks/%' THEN 'VirtualNetwork'
+                WHEN TargetResourceId ILIKE '%/networkinterfaces/%' THEN 'NetworkInterface'
+                WHEN TargetResourceId ILIKE '%/networksecuritygroups/%' THEN 'NetworkSecurityGroup' END AS TargetResourceType
+            FROM ${FLOW_SOURCES}) src ON src.SourceKey = agg.SourceKey
           LEFT JOIN ${IP_CLASSES} s ON s.IpKey = agg.SrcIpKey LEFT JOIN ${IP_CLASSES} d ON d.IpKey = agg.DestIpKey)
       SELECT g.IntervalStart + ${interval} AS TimeGenerated, now()::TIMESTAMP AS TimeProcessed, 'FlowLog' AS SubType,
         '3' AS FaSchemaVersion, g.IntervalStart AS FlowIntervalStartTime, g.IntervalStart + ${interval} AS FlowIntervalEndTime,
@@ -179,10 +184,7 @@ export async function buildNetAnalytics(
         CASE WHEN s.Class = 'vnet' AND d.Class = 'vnet' AND s.VnetId <> d.VnetId
           THEN regexp_extract(s.VnetId, '([^/]+)$', 1) || ' ' || regexp_extract(d.VnetId, '([^/]+)$', 1) END AS ConnectingVnets,
         ${shortId('coalesce(d.PrivateEndpoint, s.PrivateEndpoint)')} AS PrivateEndpointResourceId,
-        ${shortId('g.TargetResourceId')} AS TargetResourceId,
-        CASE WHEN g.TargetResourceId ILIKE '%/subnets/%' THEN 'Subnet' WHEN g.TargetResourceId ILIKE '%/virtualnetworks/%' THEN 'VirtualNetwork'
-          WHEN g.TargetResourceId ILIKE '%/networkinterfaces/%' THEN 'NetworkInterface'
-          WHEN g.TargetResourceId ILIKE '%/networksecuritygroups/%' THEN 'NetworkSecurityGroup' END AS TargetResourceType,
+        g.TargetResourceId, g.TargetResourceType,
         g.FlowLogResourceId, g.MacAddress,
         coalesce(cap.IpForwarding AND g.SrcIp <> cap.Ip AND g.DestIp <> cap.Ip, false) AS IsFlowCapturedAtUdrHop,
         CASE WHEN ${outer('Class')} IN ('ExternalPublic', 'MaliciousFlow') THEN ${outer('Country')} END AS Country,
