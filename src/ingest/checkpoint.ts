@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import { sqlNumber, sqlString } from './sql-literal.js';
+import { sqlJsonRows } from './sql-literal.js';
 
 /** What ingest remembers about one source between runs; written in the same transaction as its rows. */
 export interface Checkpoint {
@@ -40,12 +40,31 @@ export async function loadCheckpoints(store: Store): Promise<Map<string, Checkpo
 
 /** One INSERT OR REPLACE for a batch's checkpoints. */
 export function upsertCheckpointsSql(cps: readonly Checkpoint[]): string {
-  const values = cps.map(
-    (c) =>
-      `(${sqlString(c.uri)}, ${sqlString(c.format)}, ${sqlNumber(c.size)}, ${sqlNumber(c.mtimeMs)}, ` +
-      `${sqlNumber(c.consumedOffset)}, ${sqlNumber(c.recordsConsumed)}, ${sqlString(c.fingerprint)}, ` +
-      `${sqlNumber(c.tuplesRead)}, ${sqlNumber(c.tuplesStored)}, ${sqlNumber(c.tuplesRejected)}, ` +
-      `${sqlNumber(c.duplicatesSkipped)}, now()::TIMESTAMP)`,
-  );
-  return `INSERT OR REPLACE INTO _vnetflow_checkpoints VALUES ${values.join(',\n')}`;
+  const rows = cps.map((c) => ({
+    uri: c.uri,
+    format: c.format,
+    size: c.size,
+    mtime: c.mtimeMs,
+    offset: c.consumedOffset,
+    records: c.recordsConsumed,
+    fingerprint: c.fingerprint,
+    read: c.tuplesRead,
+    stored: c.tuplesStored,
+    rejected: c.tuplesRejected,
+    duplicates: c.duplicatesSkipped,
+  }));
+  const shape = {
+    uri: 'VARCHAR',
+    format: 'VARCHAR',
+    size: 'BIGINT',
+    mtime: 'DOUBLE',
+    offset: 'BIGINT',
+    records: 'BIGINT',
+    fingerprint: 'VARCHAR',
+    read: 'BIGINT',
+    stored: 'BIGINT',
+    rejected: 'BIGINT',
+    duplicates: 'BIGINT',
+  };
+  return `INSERT OR REPLACE INTO _vnetflow_checkpoints SELECT *, now()::TIMESTAMP FROM ${sqlJsonRows(rows, shape)}`;
 }

@@ -4,7 +4,7 @@ import { ident } from '../schema/tables.js';
 import { FLOW_TUPLE_ROWS, ROW_KIND, tupleRowInsert } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store, Value } from '../store/store.js';
 import type { Prepared } from './prepare.js';
-import { sqlNumber, sqlString } from './sql-literal.js';
+import { sqlJsonRows, sqlString } from './sql-literal.js';
 
 /** The batch's items: filename DuckDB reports -> item id, record base, path facts, uri. */
 export const ITEMS = '_vnetflow_items';
@@ -23,15 +23,26 @@ export async function insertBatch(
   batchId: number,
   whileInserting: () => void = () => undefined,
 ): Promise<void> {
-  const values = items.map(
-    (p, id) =>
-      `(${sqlString(p.readPath)}, ${id}, ${sqlNumber(p.recBase)}, ${sqlString(p.item.pathInfo.mac)}, ` +
-      `${sqlString(p.item.pathInfo.flowLogId)}, ${sqlString(p.item.uri)})`,
-  );
+  const rows = items.map((p, id) => ({
+    filename: p.readPath,
+    id,
+    base: p.recBase,
+    mac: p.item.pathInfo.mac,
+    flowlog: p.item.pathInfo.flowLogId,
+    uri: p.item.uri,
+  }));
   await store.run(
     `CREATE OR REPLACE TEMP TABLE ${ITEMS} (filename VARCHAR, item_id INTEGER, rec_base BIGINT, path_mac VARCHAR, path_flowlog VARCHAR, uri VARCHAR)`,
   );
-  await store.run(`INSERT INTO ${ITEMS} VALUES ${values.join(',\n')}`);
+  const shape = {
+    filename: 'VARCHAR',
+    id: 'INTEGER',
+    base: 'BIGINT',
+    mac: 'VARCHAR',
+    flowlog: 'VARCHAR',
+    uri: 'VARCHAR',
+  };
+  await store.run(`INSERT INTO ${ITEMS} SELECT * FROM ${sqlJsonRows(rows, shape)}`);
   const byFormat = new Map<FlowFormat, Prepared[]>();
   for (const p of items) {
     const group = byFormat.get(p.format);
