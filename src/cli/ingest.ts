@@ -5,6 +5,7 @@ import { DEFAULT_BATCH_MB, ingest } from '../ingest/ingest.js';
 import type { IngestSummary } from '../ingest/summary.js';
 import { FileSource } from '../sources/file/file-source.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { prefetched } from '../sources/prefetch.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { parse } from './parse.js';
 import { progressBar } from './progress.js';
@@ -71,8 +72,10 @@ Examples:
     if (positionals.length === 0)
       throw new UsageError('ingest: name at least one file or directory (see vnetflow ingest --help)');
     const minutes = intervalMinutes(values.interval, 'ingest');
-    const source = new FileSource(positionals);
-    await source.check();
+    const files = new FileSource(positionals);
+    await files.check();
+    // The walk runs while the database opens.
+    const source = prefetched(files);
     const store = await openDuckDBStore({
       path: dbPath(values.db as string | undefined),
       memoryLimit: INGEST_MEMORY_LIMIT,
