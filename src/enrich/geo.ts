@@ -1,11 +1,16 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import maxmind, { type Reader, type Response } from 'maxmind';
+import type { Reader, Response } from 'maxmind';
 import { sqlString } from '../ingest/sql-literal.js';
 import type { Store } from '../store/store.js';
 import { ReferenceFileError } from './parse-json.js';
 
 const require = createRequire(import.meta.url);
+
+/** The maxmind package, loaded on first use: most commands and most ingests never open a database. */
+async function maxmindModule(): Promise<typeof import('maxmind').default> {
+  return (await import('maxmind')).default;
+}
 
 /**
  * The databases shipped with vnetflow, needing no download or licence key: a CC0 IP-to-country
@@ -26,7 +31,7 @@ export async function loadGeoDatabase(store: Store, uri: string, path: string | 
   if (!path) throw new ReferenceFileError(uri, null, 'a MaxMind database must be a local file');
   let reader: Reader<Response>;
   try {
-    reader = await maxmind.open(path);
+    reader = await (await maxmindModule()).open(path);
   } catch (err) {
     throw new ReferenceFileError(uri, null, `not a readable MaxMind database: ${(err as Error).message}`);
   }
@@ -63,14 +68,14 @@ export async function geoLookup(store: Store): Promise<(ip: string) => GeoFacts>
   ): Promise<Reader<Response> | null> => {
     if (path) {
       try {
-        return await maxmind.open(path);
+        return await (await maxmindModule()).open(path);
       } catch (err) {
         console.error(
           `vnetflow: cannot open MaxMind database ${path} (${(err as Error).message}); ${fallback ? 'using the bundled one' : 'owners come from the bundled ranges'}`,
         );
       }
     }
-    return fallback ? maxmind.open(fallback) : null;
+    return fallback ? (await maxmindModule()).open(fallback) : null;
   };
   const country = (await open(settings.get('geo.country'), defaultCountryDb())) as Reader<Response>;
   const owner = await open(settings.get('geo.owner'), null);
