@@ -6,8 +6,10 @@ import {
   FLOW_ROWS,
   flowKeySql,
   ipKeySql,
+  KEY_COLUMNS,
   MARK_E,
   marksSql,
+  sameKeySql,
 } from '../store/duckdb/flows-layout.js';
 
 /**
@@ -39,9 +41,8 @@ export async function buildFlows(
   const rank = `CASE FlowState WHEN 'B' THEN 0 WHEN 'C' THEN 1 WHEN 'E' THEN 2 ELSE 3 END`;
   const cols = `*, ${ipKeySql('SrcIp')} AS SrcIpKey, ${ipKeySql('DestIp')} AS DestIpKey`;
   const ranked = `SELECT *, epoch_us(TimeGenerated) * 4 + Rank AS Seq FROM (SELECT ${cols}, ${rank} AS Rank FROM ${FLOW_TUPLE_ROWS})`;
-  const keyList = ['GroupKey', 'SrcIpKey', 'SrcPort', 'DestIpKey', 'DestPort', 'Protocol', 'FlowDirection'];
-  const keyCols = keyList.join(', ');
-  const key = flowKeySql(...keyList);
+  const keyCols = KEY_COLUMNS.join(', ');
+  const key = flowKeySql();
   const counters = ['PacketsSrcToDest', 'BytesSrcToDest', 'PacketsDestToSrc', 'BytesDestToSrc'];
   const sums = counters.map((c) => `coalesce(sum(${c}), 0)::BIGINT AS ${c}`).join(', ');
   // Seq per interval. Integer division gives the interval of time_bucket (which NTA uses on the
@@ -59,9 +60,9 @@ export async function buildFlows(
         `CREATE OR REPLACE TEMP TABLE _flow_dirty AS SELECT DISTINCT ${key} AS FlowKey
          FROM (SELECT ${cols} FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch > ${sinceBatch})`,
       );
-      await store.run(`DELETE FROM ${FLOW_ROWS} WHERE FlowKey IN (SELECT FlowKey FROM _flow_dirty)`);
       scope = `WHERE ${key} IN (SELECT FlowKey FROM _flow_dirty)`;
-      dirty = 'AND FlowKey IN (SELECT FlowKey FROM _flow_dirty)';
+      dirty = `AND ${key} IN (SELECT FlowKey FROM _flow_dirty)`;
+      await store.run(`DELETE FROM ${FLOW_ROWS} ${scope}`);
     }
     // The pieces. One connection exactly: B first, E last, one of each and no D (Marks says so
     // only when the packed sum is that small, see marksSql), or a lone D. Summable (for NTA): the
@@ -69,7 +70,7 @@ export async function buildFlows(
     // the enum (count() of the other codes, almost always NULL, costs less than their max()).
     const complete = `(coalesce(Marks = ${MARK_E + 1}, false) AND FirstSeq % 4 = 0 AND LastSeq % 4 = 2 OR Tuples = 1 AND FirstSeq % 4 = 3)`;
     const pieces = await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
-      SELECT ${key}, make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4),
+      SELECT make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4),
         CASE WHEN ${complete} THEN CASE WHEN Tuples = 1 AND FirstSeq % 4 = 3 THEN 'denied' ELSE 'closed' END END,
         ${keyCols}, Tuples, ${counters.join(', ')}, NOT ${complete}, true, Marks, SourceKey, FlowEncryption,
         Marks IS NOT NULL AND Tuples < ${MARK_E} AND OtherCodes = 0 AND ${denialsSql('Marks')} IN (0, Tuples)
@@ -78,7 +79,7 @@ export async function buildFlows(
           count(_encryption_other) AS OtherCodes
         FROM (${ranked}) ${scope} GROUP BY ALL)`);
     await store.run(
-      `CREATE OR REPLACE TEMP TABLE _flow_slow AS SELECT DISTINCT FlowKey, ${keyCols} FROM ${FLOW_ROWS} WHERE Hidden ${dirty}`,
+      `CREATE OR REPLACE TEMP TABLE _flow_slow AS SELECT DISTINCT ${key} AS FlowKey, ${keyCols} FROM ${FLOW_ROWS} WHERE Hidden ${dirty}`,
     );
     const [{ hidden, slow }] = await store.rows(
       `SELECT (SELECT count(*) FROM ${FLOW_ROWS} WHERE Hidden ${dirty}) AS hidden, (SELECT count(*) FROM _flow_slow) AS slow`,
@@ -92,7 +93,7 @@ export async function buildFlows(
       // id. The connections that are a shown piece already (a complete piece is one connection,
       // the same one the window finds) are left out; the key's columns are joined back.
       written += await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
-        SELECT c.FlowKey, c.FlowStartTime, c.FlowEndTime, State, ${keyList.map((c) => `r.${c}`).join(', ')},
+        SELECT c.FlowStartTime, c.FlowEndTime, State, ${KEY_COLUMNS.map((c) => `r.${c}`).join(', ')},
           c.Tuples, ${counters.map((x) => `c.${x}`).join(', ')}, false, false, NULL, NULL, NULL, NULL
         FROM (
           SELECT FlowKey, make_timestamp(min(Seq) // 4) AS FlowStartTime, make_timestamp(max(Seq) // 4) AS FlowEndTime,
@@ -106,8 +107,8 @@ export async function buildFlows(
             WINDOW w AS (PARTITION BY FlowKey ORDER BY Seq))
           GROUP BY FlowKey, Connection) c
         JOIN _flow_slow r USING (FlowKey)
-        ANTI JOIN (SELECT FlowKey, FlowStartTime, FlowEndTime, Tuples FROM ${FLOW_ROWS}
-                   WHERE Piece AND NOT Hidden AND FlowKey IN (SELECT FlowKey FROM _flow_slow)) p
+        ANTI JOIN (SELECT s.FlowKey, f.FlowStartTime, f.FlowEndTime, f.Tuples
+                   FROM ${FLOW_ROWS} f JOIN _flow_slow s ON ${sameKeySql('f', 's')} WHERE f.Piece AND NOT f.Hidden) p
           ON p.FlowKey = c.FlowKey AND p.FlowStartTime = c.FlowStartTime AND p.FlowEndTime = c.FlowEndTime AND p.Tuples = c.Tuples`);
     }
     await store.run('DROP TABLE _flow_slow');

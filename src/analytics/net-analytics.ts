@@ -8,8 +8,8 @@ import {
   denialsSql,
   endsSql,
   FLOW_ROWS,
-  flowKeySql,
   ipKeySql,
+  sameKeySql,
 } from '../store/duckdb/flows-layout.js';
 import { NTA_COLUMNS, NTA_ROWS, NTA_SOURCES_FILL_SQL } from '../store/duckdb/nta-layout.js';
 
@@ -46,15 +46,6 @@ export async function buildNetAnalytics(
     const [{ unsummable }] = await store.rows(
       `SELECT count(*) AS unsummable FROM ${FLOW_ROWS} WHERE ${pieceWindow} AND NOT Summable`,
     );
-    const tupleKey = flowKeySql(
-      'GroupKey',
-      ipKeySql('SrcIp'),
-      'SrcPort',
-      ipKeySql('DestIp'),
-      'DestPort',
-      'Protocol',
-      'FlowDirection',
-    );
     const fromTuples =
       Number(unsummable) === 0
         ? ''
@@ -64,9 +55,9 @@ export async function buildNetAnalytics(
           count(*) FILTER (WHERE FlowState = 'B'), count(*) FILTER (WHERE FlowState = 'E'),
           ${counters.map((c) => `coalesce(sum(${c}), 0)::BIGINT`).join(', ')}
         FROM (SELECT *, time_bucket(${interval}, TimeGenerated) AS IntervalStart, ${ipKeySql('SrcIp')} AS SrcIpKey,
-                ${ipKeySql('DestIp')} AS DestIpKey, ${tupleKey} AS FlowKey FROM ${FLOW_TUPLE_ROWS} WHERE ${window}) t
-          SEMI JOIN (SELECT FlowKey, time_bucket(${interval}, FlowStartTime) AS IntervalStart FROM ${FLOW_ROWS}
-                     WHERE ${pieceWindow} AND NOT Summable) m ON m.FlowKey = t.FlowKey AND m.IntervalStart = t.IntervalStart
+                ${ipKeySql('DestIp')} AS DestIpKey FROM ${FLOW_TUPLE_ROWS} WHERE ${window}) t
+          SEMI JOIN (SELECT *, time_bucket(${interval}, FlowStartTime) AS IntervalStart FROM ${FLOW_ROWS}
+                     WHERE ${pieceWindow} AND NOT Summable) m ON ${sameKeySql('m', 't')} AND m.IntervalStart = t.IntervalStart
         GROUP BY IntervalStart, SrcIpKey, DestIpKey, DestPort, Protocol, FlowDirection, FlowState = 'D', GroupKey, SrcPort`;
     const n = await store.run(`INSERT INTO ${NTA_ROWS} (${NTA_COLUMNS})
       WITH parts AS (

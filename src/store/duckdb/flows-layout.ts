@@ -6,8 +6,9 @@ import { FLOW_GROUPS } from './flow-tuples-layout.js';
 /**
  * How Flows is stored in DuckDB: the contract is the Flows view. `_flows` keeps per row only
  * numbers: times, state, ports, protocol, counters, the key of its NIC and rule, its addresses as
- * keys into `_ip_classes` (which holds every address of the tuples), and FlowKey, by which an
- * incremental build replaces it. The addresses, NIC, rule, flow type, VMs and DNS name are joined
+ * keys into `_ip_classes` (which holds every address of the tuples). A connection's key (KEY_COLUMNS)
+ * is how an incremental build finds the rows to replace; its hash (flowKeySql) is computed when
+ * needed rather than stored, as a random 64-bit column costs a million-row write about 40 ms. The addresses, NIC, rule, flow type, VMs and DNS name are joined
  * from small tables (`_flow_groups`, `_ip_classes`, `_ip_dns`) when read. Aggregating and writing
  * strings for a million connections cost more than finding the connections.
  *
@@ -25,7 +26,7 @@ import { FLOW_GROUPS } from './flow-tuples-layout.js';
 export const FLOW_ROWS = '_flows';
 
 /** The columns of `_flows`, in order. */
-export const FLOW_COLUMNS = `FlowKey, FlowStartTime, FlowEndTime, State, GroupKey, SrcIpKey, SrcPort, DestIpKey, DestPort,
+export const FLOW_COLUMNS = `FlowStartTime, FlowEndTime, State, GroupKey, SrcIpKey, SrcPort, DestIpKey, DestPort,
   Protocol, FlowDirection, Tuples, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc, Hidden, Piece, Marks,
   SourceKey, FlowEncryption, Summable`;
 
@@ -49,9 +50,25 @@ export function ipKeySql(ip: string): string {
   return `hash(${ip})`;
 }
 
-/** A connection key: group (NIC and rule), address keys, ports, protocol and direction. */
+/** A connection's key: group (NIC and rule), address keys, ports, protocol and direction. */
+export const KEY_COLUMNS = [
+  'GroupKey',
+  'SrcIpKey',
+  'SrcPort',
+  'DestIpKey',
+  'DestPort',
+  'Protocol',
+  'FlowDirection',
+];
+
+/** The hash of a connection's key, from the given expressions (KEY_COLUMNS by default). */
 export function flowKeySql(...cols: string[]): string {
-  return `hash(${cols.join(', ')})`;
+  return `hash(${(cols.length > 0 ? cols : KEY_COLUMNS).join(', ')})`;
+}
+
+/** SQL: rows a and b have the same connection key. */
+export function sameKeySql(a: string, b: string): string {
+  return KEY_COLUMNS.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
 }
 
 /**
@@ -90,7 +107,7 @@ export function flowsDdl(): string[] {
   const cols = flows.columns.map((c) => `${view[c.name] ?? `f.${ident(c.name)}`} AS ${ident(c.name)}`);
   return [
     `CREATE TYPE IF NOT EXISTS vnetflow_flow_state AS ENUM ('open', 'closed', 'denied')`,
-    `CREATE TABLE IF NOT EXISTS ${FLOW_ROWS} (FlowKey UBIGINT, FlowStartTime TIMESTAMP, FlowEndTime TIMESTAMP, State vnetflow_flow_state,
+    `CREATE TABLE IF NOT EXISTS ${FLOW_ROWS} (FlowStartTime TIMESTAMP, FlowEndTime TIMESTAMP, State vnetflow_flow_state,
       GroupKey UBIGINT, SrcIpKey UBIGINT, SrcPort INTEGER, DestIpKey UBIGINT, DestPort INTEGER, Protocol SMALLINT,
       FlowDirection vnetflow_direction, Tuples BIGINT, PacketsSrcToDest BIGINT, BytesSrcToDest BIGINT,
       PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT, Hidden BOOLEAN, Piece BOOLEAN, Marks BIGINT, SourceKey UBIGINT,
