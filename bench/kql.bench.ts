@@ -1,6 +1,7 @@
 /**
  * KQL benchmark. On one generated data set (>= 10M tuples at the default BENCH_SCALE), ingested
- * once with its analytics into BENCH_DIR/kql.duckdb (kept for the next run), it measures:
+ * once with its analytics into BENCH_DIR/kql.duckdb (kept for the next run, its analytics brought up
+ * to date each time), it measures:
  *   - compile time of seed 000's 100-line hunting query: the first compile in this process (which
  *     loads Kusto's analyzer) and the median of warm compiles (target: under 50 ms warm);
  *   - for five typical questions (filter, summarize by bin, top-N, join with a lookup table,
@@ -38,6 +39,14 @@ if (!existsSync(db)) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (r.status !== 0) throw new Error('ingest failed');
+}
+// A database kept from an earlier run may predate a change of the analytics layout, which drops
+// the derived tables on open: bring them up to date (nothing to do when they already are).
+{
+  const r = spawnSync(process.execPath, [CLI, 'analytics', '--db', db], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error('analytics failed');
 }
 
 const timed = async (f: () => Promise<unknown>): Promise<number> => {
