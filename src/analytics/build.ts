@@ -1,7 +1,6 @@
 import { sqlString } from '../ingest/sql-literal.js';
 import type { Store } from '../store/store.js';
 import { FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
-import { NTA_ROWS } from '../store/duckdb/nta-layout.js';
 import { buildFlows } from './flows.js';
 import { classifyAddresses } from './ip-classes.js';
 import { buildNetAnalytics } from './net-analytics.js';
@@ -86,7 +85,7 @@ export async function buildAnalytics(
       );
       addresses = Number((await store.rows('SELECT count(*) AS n FROM _ip_classes'))[0].n);
       if (full) {
-        await store.run(`DELETE FROM ${NTA_ROWS}`);
+        await store.run('DELETE FROM NTANetAnalytics');
         await store.run('DELETE FROM NTAIpDetails');
       }
       // Flows first: NTANetAnalytics is summed from its pieces (see flows-layout.ts).
