@@ -23,6 +23,8 @@ export interface AnalyticsOptions {
   readonly intervalMinutes?: number;
   /** Rebuild every interval, not only those new tuples fell into. */
   readonly full?: boolean;
+  /** Tuples per pass of Flows' piece aggregation (flows.ts); the default suits the memory limit. */
+  readonly passTuples?: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function buildAnalytics(
         await store.run('DELETE FROM NTAIpDetails');
       }
       // Flows first: NTANetAnalytics is summed from its pieces (see flows-layout.ts).
-      flows = await buildFlows(store, minutes, full ? null : lastBatch);
+      flows = await buildFlows(store, minutes, full ? null : lastBatch, options.passTuples);
       rows = await buildNetAnalytics(store, from, to, minutes);
     }
     await store.run(
