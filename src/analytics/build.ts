@@ -1,6 +1,7 @@
 import { sqlString } from '../ingest/sql-literal.js';
 import type { Store } from '../store/store.js';
 import { FLOW_TUPLE_ROWS } from '../store/duckdb/flow-tuples-layout.js';
+import { NTA_DIMS, NTA_ROWS } from '../store/duckdb/nta-layout.js';
 import { buildFlows } from './flows.js';
 import { classifyAddresses } from './ip-classes.js';
 import { buildNetAnalytics } from './net-analytics.js';
@@ -23,8 +24,6 @@ export interface AnalyticsOptions {
   readonly intervalMinutes?: number;
   /** Rebuild every interval, not only those new tuples fell into. */
   readonly full?: boolean;
-  /** Tuples per pass of Flows' piece aggregation (flows.ts); the default suits the memory limit. */
-  readonly passTuples?: number;
 }
 
 /**
@@ -87,11 +86,12 @@ export async function buildAnalytics(
       );
       addresses = Number((await store.rows('SELECT count(*) AS n FROM _ip_classes'))[0].n);
       if (full) {
-        await store.run('DELETE FROM NTANetAnalytics');
+        await store.run(`DELETE FROM ${NTA_ROWS}`);
+        await store.run(`DELETE FROM ${NTA_DIMS}`);
         await store.run('DELETE FROM NTAIpDetails');
       }
       // Flows first: NTANetAnalytics is summed from its pieces (see flows-layout.ts).
-      flows = await buildFlows(store, minutes, full ? null : lastBatch, options.passTuples);
+      flows = await buildFlows(store, minutes, full ? null : lastBatch);
       rows = await buildNetAnalytics(store, from, to, minutes);
     }
     await store.run(

@@ -4,6 +4,7 @@ import {
   denialsSql,
   FLOW_COLUMNS,
   FLOW_ROWS,
+  flowRowsTableSql,
   flowKeySql,
   ipKeySql,
   KEY_COLUMNS,
@@ -34,16 +35,13 @@ export async function buildFlows(
   store: Store,
   minutes: number,
   sinceBatch: number | null = null,
-  passTuples = PASS_TUPLES,
 ): Promise<number> {
   // The order of tuples in a key: time, then B, C, E, D at the same time, so that the result never
   // depends on the scan order. `Seq` packs both into one number, so one min and one max give first
   // and last tuple with their states; microseconds times 4 stay far below 2^63.
   const rank = `CASE FlowState WHEN 'B' THEN 0 WHEN 'C' THEN 1 WHEN 'E' THEN 2 ELSE 3 END`;
   const cols = `*, ${ipKeySql('SrcIp')} AS SrcIpKey, ${ipKeySql('DestIp')} AS DestIpKey`;
-  const rankedWhere = (where: string): string =>
-    `SELECT *, epoch_us(TimeGenerated) * 4 + Rank AS Seq FROM (SELECT ${cols}, ${rank} AS Rank FROM ${FLOW_TUPLE_ROWS} ${where})`;
-  const ranked = rankedWhere('');
+  const ranked = `SELECT *, epoch_us(TimeGenerated) * 4 + Rank AS Seq FROM (SELECT ${cols}, ${rank} AS Rank FROM ${FLOW_TUPLE_ROWS})`;
   const keyCols = KEY_COLUMNS.join(', ');
   const key = flowKeySql();
   const counters = ['PacketsSrcToDest', 'BytesSrcToDest', 'PacketsDestToSrc', 'BytesDestToSrc'];
@@ -57,7 +55,7 @@ export async function buildFlows(
     // connection continuing from an earlier batch comes out whole.
     let scope = '';
     let dirty = '';
-    if (sinceBatch === null) await store.run(`DELETE FROM ${FLOW_ROWS}`);
+    if (sinceBatch === null) await store.run(flowRowsTableSql(true));
     else {
       await store.run(
         `CREATE OR REPLACE TEMP TABLE _flow_dirty AS SELECT DISTINCT ${key} AS FlowKey
@@ -72,18 +70,15 @@ export async function buildFlows(
     // counts are exact, the piece is all denied or all allowed, and every encryption code is in
     // the enum (count() of the other codes, almost always NULL, costs less than their max()).
     const complete = `(coalesce(Marks = ${MARK_E + 1}, false) AND FirstSeq % 4 = 0 AND LastSeq % 4 = 2 OR Tuples = 1 AND FirstSeq % 4 = 3)`;
-    let pieces = 0;
-    for (const where of await passes(store, minutes, sinceBatch, passTuples)) {
-      pieces += await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
-        SELECT make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4),
-          CASE WHEN ${complete} THEN CASE WHEN Tuples = 1 AND FirstSeq % 4 = 3 THEN 'denied' ELSE 'closed' END END,
-          ${keyCols}, Tuples, ${counters.join(', ')}, NOT ${complete}, true, Marks, SourceKey, FlowEncryption,
-          Marks IS NOT NULL AND Tuples < ${MARK_E} AND OtherCodes = 0 AND ${denialsSql('Marks')} IN (0, Tuples)
-        FROM (SELECT ${keyCols}, Seq // ${perInterval} AS Interval, count(*) AS Tuples, ${sums}, ${marksSql('Rank')} AS Marks,
-            min(Seq) AS FirstSeq, max(Seq) AS LastSeq, min(SourceKey) AS SourceKey, max(FlowEncryption) AS FlowEncryption,
-            count(_encryption_other) AS OtherCodes
-          FROM (${rankedWhere(where)}) ${scope} GROUP BY ALL)`);
-    }
+    const pieces = await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
+      SELECT make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4),
+        CASE WHEN ${complete} THEN CASE WHEN Tuples = 1 AND FirstSeq % 4 = 3 THEN 'denied' ELSE 'closed' END END,
+        ${keyCols}, Tuples, ${counters.join(', ')}, NOT ${complete}, true, Marks, SourceKey, FlowEncryption,
+        Marks IS NOT NULL AND Tuples < ${MARK_E} AND OtherCodes = 0 AND ${denialsSql('Marks')} IN (0, Tuples)
+      FROM (SELECT ${keyCols}, Seq // ${perInterval} AS Interval, count(*) AS Tuples, ${sums}, ${marksSql('Rank')} AS Marks,
+          min(Seq) AS FirstSeq, max(Seq) AS LastSeq, min(SourceKey) AS SourceKey, max(FlowEncryption) AS FlowEncryption,
+          count(_encryption_other) AS OtherCodes
+        FROM (${ranked}) ${scope} GROUP BY ALL)`);
     await store.run(
       `CREATE OR REPLACE TEMP TABLE _flow_slow AS SELECT DISTINCT ${key} AS FlowKey, ${keyCols} FROM ${FLOW_ROWS} WHERE Hidden ${dirty}`,
     );
@@ -119,50 +114,5 @@ export async function buildFlows(
     }
     await store.run('DROP TABLE _flow_slow');
     return written;
-  });
-}
-
-/** About how many tuples one pass of the pieces' aggregation takes (see passes). */
-export const PASS_TUPLES = 1_000_000;
-
-/**
- * The pieces are summed in passes over whole intervals, of about PASS_TUPLES tuples each, as WHERE
- * clauses on the tuple time that together cover all time. A piece never spans two intervals, so
- * the passes' rows are the one aggregation's. Its hash table grows with the pieces (a million on
- * 2M tuples, about 250 bytes each): past DuckDB's memory limit it spills and slows down, and two
- * passes of 1M tuples ran 7% faster with 12% less CPU than one of 2M (median of 10; three or four
- * passes were no faster). Sized by the tuples of the build: all of them, or the new batches'. Tests
- * set a small size to check that the passes add up to the one aggregation.
- */
-async function passes(
-  store: Store,
-  minutes: number,
-  sinceBatch: number | null,
-  passTuples: number,
-): Promise<string[]> {
-  const usPerInterval = minutes * 60_000_000;
-  const counts = await store.rows(
-    `SELECT epoch_us(TimeGenerated) // ${usPerInterval} AS iv, count(*) AS n FROM ${FLOW_TUPLE_ROWS}
-     ${sinceBatch === null ? '' : `WHERE IngestBatch > ${sinceBatch}`} GROUP BY 1 ORDER BY 1`,
-  );
-  // Balanced: as many passes as PASS_TUPLES fit in the total, rounded, cut where the running count
-  // reaches each pass's share (a small last pass would cost a whole scan for little).
-  const total = counts.reduce((a, r) => a + Number(r.n), 0);
-  const share = total / Math.max(1, Math.round(total / passTuples));
-  const cuts: number[] = [];
-  let seen = 0;
-  for (const r of counts) {
-    if (seen >= share * (cuts.length + 1)) cuts.push(Number(r.iv));
-    seen += Number(r.n);
-  }
-  const at = (iv: number): string => `make_timestamp(${iv}::BIGINT * ${usPerInterval})`;
-  return [...cuts, null].map((cut, i) => {
-    const lo = i === 0 ? null : cuts[i - 1];
-    const bounds = [
-      lo === null ? '' : `TimeGenerated >= ${at(lo)}`,
-      cut === null ? '' : `TimeGenerated < ${at(cut)}`,
-    ];
-    const where = bounds.filter(Boolean).join(' AND ');
-    return where ? `WHERE ${where}` : '';
   });
 }

@@ -4,7 +4,8 @@ import { createTableSql, tables } from '../../schema/tables.js';
 import { internalTablesSql } from '../internal-tables.js';
 import { flowTuplesDdl } from './flow-tuples-layout.js';
 import { flowsDdl, STALE_FLOWS_DROP_SQL, STALE_FLOWS_LAYOUT_SQL } from './flows-layout.js';
-import { flows } from '../../schema/analytics-tables.js';
+import { ntaDdl, STALE_NTA_DROP_SQL, STALE_NTA_SQL } from './nta-layout.js';
+import { flows, ntaNetAnalytics } from '../../schema/analytics-tables.js';
 import type { Row, Store, Table, Value } from '../store.js';
 
 /** Options for opening a DuckDB store. */
@@ -43,12 +44,16 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
   }
   const stale = (await conn.runAndReadAll(STALE_FLOWS_LAYOUT_SQL)).currentRowCount > 0;
   if (stale) for (const sql of STALE_FLOWS_DROP_SQL) await conn.run(sql);
+  if ((await conn.runAndReadAll(STALE_NTA_SQL)).currentRowCount > 0)
+    for (const sql of STALE_NTA_DROP_SQL) await conn.run(sql);
   for (const t of tables) {
     if (t === flowTuples) for (const sql of flowTuplesDdl()) await conn.run(sql);
     else if (t === flows) for (const sql of flowsDdl()) await conn.run(sql);
-    else await conn.run(createTableSql(t));
+    else if (t !== ntaNetAnalytics) await conn.run(createTableSql(t));
   }
   for (const sql of internalTablesSql) await conn.run(sql);
+  // Last: the view reads tables of both lists above.
+  for (const sql of ntaDdl()) await conn.run(sql);
   return store;
 }
 
