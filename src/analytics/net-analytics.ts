@@ -40,10 +40,16 @@ export async function buildNetAnalytics(
   // distinct source ports are, and summing a million pieces costs a fraction of grouping two million
   // tuples with a distinct count. The few pieces that are not Summable (denied and allowed tuples
   // mixed, an encryption code outside the enum) are summed from their tuples, per source port. Only
-  // numbers are written, and the key of the row's strings (see nta-layout.ts). A group can mix
+  // numbers, the public-IP lists and the key of the row's other strings are written (see
+  // nta-layout.ts). A group can mix
   // encryption codes: the last in enum order (X, NX, then the NX_ failures) is shown, so a drop is
   // never hidden behind an encrypted flow, and every rebuild picks the same one. The target and
   // flow log come from one of the group's files (the same for one NIC, in practice).
+  // SrcPublicIps/DestPublicIps: `IP|FLOW_STARTED|FLOW_ENDED|OUT_PKTS|IN_PKTS|OUT_BYTES|IN_BYTES` for
+  // a public side, as Traffic Analytics writes them.
+  const publicIps = (c: 's' | 'd'): string =>
+    `CASE WHEN ${c}.Class IN ('AzurePublic', 'ExternalPublic', 'MaliciousFlow') THEN ${c}.Ip || '|' || Started || '|' ||
+      CompletedFlows || '|' || PacketsSrcToDest || '|' || PacketsDestToSrc || '|' || BytesSrcToDest || '|' || BytesDestToSrc END`;
   const pieceWindow = `Piece AND FlowStartTime >= TIMESTAMP '${from}' AND FlowStartTime < TIMESTAMP '${to}'`;
   return store.transaction(async () => {
     await store.run(
@@ -82,10 +88,11 @@ export async function buildNetAnalytics(
           ${counters.map((c) => `sum(${c})::BIGINT AS ${c}`).join(', ')}
         FROM parts GROUP BY IntervalStart, SrcIpKey, DestIpKey, DestPort, Protocol, FlowDirection, Denied, GroupKey)
       SELECT IntervalStart, IntervalStart + ${interval}, now()::TIMESTAMP, FlowStartTime, FlowEndTime,
-        SrcIpKey, DestIpKey, DestPort, Protocol, FlowDirection, Denied, GroupKey, a.SourceKey,
-        ${dimKeySql('GroupKey', 'SrcIpKey', 'DestIpKey', 'src.TargetKey')}, FlowEncryption, EncryptionOther,
-        Flows, Started, CompletedFlows, ${counters.join(', ')}
-      FROM agg a LEFT JOIN ${NTA_SOURCES} src ON src.SourceKey = a.SourceKey`);
+        a.SrcIpKey, a.DestIpKey, DestPort, Protocol, FlowDirection, Denied, GroupKey, a.SourceKey,
+        ${dimKeySql('GroupKey', 'a.SrcIpKey', 'a.DestIpKey', 'src.TargetKey')}, FlowEncryption, EncryptionOther,
+        Flows, Started, CompletedFlows, ${counters.join(', ')}, ${publicIps('s')}, ${publicIps('d')}
+      FROM agg a LEFT JOIN ${NTA_SOURCES} src ON src.SourceKey = a.SourceKey
+        LEFT JOIN ${IP_CLASSES} s ON s.IpKey = a.SrcIpKey LEFT JOIN ${IP_CLASSES} d ON d.IpKey = a.DestIpKey`);
     await store.run(ntaDimsFillSql(from, to));
     await buildIpDetails(store, from, to);
     return n;

@@ -4,7 +4,7 @@ import { createTableSql, tables } from '../../schema/tables.js';
 import { internalTablesSql } from '../internal-tables.js';
 import { flowTuplesDdl } from './flow-tuples-layout.js';
 import { flowsDdl, STALE_FLOWS_DROP_SQL, STALE_FLOWS_LAYOUT_SQL } from './flows-layout.js';
-import { ntaDdl, STALE_NTA_DROP_SQL, STALE_NTA_SQL } from './nta-layout.js';
+import { ntaDdl, STALE_NTA_SQL, staleNtaDropSql } from './nta-layout.js';
 import { flows, ntaNetAnalytics } from '../../schema/analytics-tables.js';
 import type { Row, Store, Table, Value } from '../store.js';
 
@@ -44,8 +44,8 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
   }
   const stale = (await conn.runAndReadAll(STALE_FLOWS_LAYOUT_SQL)).currentRowCount > 0;
   if (stale) for (const sql of STALE_FLOWS_DROP_SQL) await conn.run(sql);
-  if ((await conn.runAndReadAll(STALE_NTA_SQL)).currentRowCount > 0)
-    for (const sql of STALE_NTA_DROP_SQL) await conn.run(sql);
+  const staleNta = (await conn.runAndReadAll(STALE_NTA_SQL)).getRows();
+  if (staleNta.length > 0) for (const sql of staleNtaDropSql(String(staleNta[0][0]))) await conn.run(sql);
   for (const t of tables) {
     if (t === flowTuples) for (const sql of flowTuplesDdl()) await conn.run(sql);
     else if (t === flows) for (const sql of flowsDdl()) await conn.run(sql);
