@@ -7,18 +7,17 @@ import { SMALL_TEXT } from './flows-layout.js';
 /**
  * How NTANetAnalytics is stored in DuckDB: the contract is the NTANetAnalytics view. `_nta` keeps
  * per row what the build computes (interval, times, port, protocol, direction, denied or not,
- * encryption, counts and counters, and the public-IP lists, the strings queries filter and expand
- * most: built in the view they cost 16-19 ms per query on 24k rows) and DimKey, which names one
- * row of `_nta_dims`: everything a
- * row says about its two addresses, its NIC and rule and its flow-log file (FlowType, names,
- * source and destination facts, connection, target), spelled out once. A day of NTA rows (24k on the KQL
- * benchmark's set) shares a few hundred such rows. Writing the forty string columns on every NTA
- * row cost a build more than computing the rows (on 16k rows, 140 ms to write them and checkpoint
- * them, against 15 ms for the numbers); with one join left, reading costs about twice a plain
- * table (count 2.6 against 0.7 ms, the mv-expand question 9-10 against 4 ms on 24k rows), where
- * joining the five tables the names come from cost five to seven times. `_nta_dims` rows follow
- * the address classes of the build that wrote them, and a change of reference data rebuilds both
- * tables in full.
+ * encryption, counts and counters), the public-IP lists (the strings queries filter and expand
+ * most: built in the view they cost 16-19 ms a query on 24k rows) and DimKey, which names one row
+ * of `_nta_dims`: everything a row says about its two addresses, its NIC and rule and its flow-log
+ * target (FlowType, names, source and destination facts, connection, target), spelled out once. A
+ * day of NTA rows (24k on the KQL benchmark's set) shares a few hundred of those. Storing the forty
+ * string columns on every NTA row cost a build more than computing the rows (16k rows: 140 ms to
+ * write and checkpoint them, 17 ms for the numbers). With one join, a read costs about twice a
+ * plain table (on 24k rows: count 3.7-4 against under 1 ms, the KQL benchmark's mv-expand 7.5-9
+ * against 4.6 ms), where joining the five tables the names come from cost five to seven times.
+ * `_nta_dims` rows follow the address classes of the build that wrote them; a change of reference
+ * data rebuilds both tables in full.
  */
 export const NTA_ROWS = '_nta';
 /** One row per distinct address pair, NIC and rule, and flow-log target: the strings of NTA rows. */
