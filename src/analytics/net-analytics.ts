@@ -41,12 +41,11 @@ export async function buildNetAnalytics(
   // tuples with a distinct count. The few pieces that are not Summable (denied and allowed tuples
   // mixed, an encryption code outside the enum) are summed from their tuples, per source port. Only
   // numbers, the public-IP lists and the key of the row's other strings are written (see
-  // nta-layout.ts). A group can mix
-  // encryption codes: the last in enum order (X, NX, then the NX_ failures) is shown, so a drop is
-  // never hidden behind an encrypted flow, and every rebuild picks the same one. The target and
-  // flow log come from one of the group's files (the same for one NIC, in practice).
-  // SrcPublicIps/DestPublicIps: `IP|FLOW_STARTED|FLOW_ENDED|OUT_PKTS|IN_PKTS|OUT_BYTES|IN_BYTES` for
-  // a public side, as Traffic Analytics writes them.
+  // nta-layout.ts). A group can mix encryption codes: the last in enum order (X, NX, then the NX_
+  // failures) is shown, so a drop is never hidden behind an encrypted flow, and every rebuild picks
+  // the same one. The target and flow log come from one of the group's files (the same for one NIC,
+  // in practice). SrcPublicIps/DestPublicIps: `IP|FLOW_STARTED|FLOW_ENDED|OUT_PKTS|IN_PKTS|OUT_BYTES|
+  // IN_BYTES` for a public side, as Traffic Analytics writes them.
   const publicIps = (c: 's' | 'd'): string =>
     `CASE WHEN ${c}.Class IN ('AzurePublic', 'ExternalPublic', 'MaliciousFlow') THEN ${c}.Ip || '|' || Started || '|' ||
       CompletedFlows || '|' || PacketsSrcToDest || '|' || PacketsDestToSrc || '|' || BytesSrcToDest || '|' || BytesDestToSrc END`;

@@ -5,13 +5,13 @@ import { pathToFileURL } from 'node:url';
 import { parseBlobPath } from '../blob-path.js';
 import type { Skipped, Source, SourceItem } from '../source.js';
 
+/** Reads up to this size are done synchronously (see read). */
+const SYNC_READ_BYTES = 256 * 1024;
+
 /**
  * File names a directory walk reads (flow logs and reference data: JSON, indicator lists, MaxMind
  * databases); explicitly named files are read whatever their name.
  */
-/** Reads up to this size are done synchronously (see read). */
-const SYNC_READ_BYTES = 256 * 1024;
-
 const WALK_NAMES = /\.(json|jsonl|ndjson|txt|csv|mmdb)(\.gz)?$/i;
 
 /** An unreadable path given by the user: the ingest fails before it starts, naming it. */
