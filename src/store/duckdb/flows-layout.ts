@@ -44,7 +44,7 @@ export const FLOW_COLUMNS = `FlowStartTime, FlowEndTime, State, GroupKey, SrcIpK
  * tuples (no field can carry into the next); Marks is NULL where the sum overflows 64 bits.
  */
 export const MARK_E = 2 ** 21;
-export const MARK_D = 2 ** 42;
+const MARK_D = 2 ** 42;
 /** Marks as a sum over tuple rows, given each tuple's rank (B 0, C 1, E 2, D 3). */
 export const marksSql = (rank: string): string =>
   `TRY_CAST(sum(CASE ${rank} WHEN 0 THEN 1 WHEN 2 THEN ${MARK_E} WHEN 3 THEN ${MARK_D} ELSE 0 END) AS BIGINT)`;
