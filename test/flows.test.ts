@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildAnalytics } from '../src/analytics/build.js';
 import { generate } from '../src/synth/generate.js';
+import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import type { Row, Store } from '../src/store/store.js';
-import { ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
+import { count, ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 /** A v4 tuple of one 5-tuple per source port, at T0 + seconds. */
@@ -198,4 +199,50 @@ test('NTANetAnalytics equals the plain definition (tuples grouped per interval),
       'Denied Encrypted 0 1 0 0', // 1101's D
     ].map((x, i) => `${x} ${i === 0 ? '09' : '10'}`),
   );
+});
+
+test('a database written by an earlier Flows layout is rebuilt whole, and NTA rows name the flow log of their tuples', async () => {
+  const env = tempDir();
+  generate({
+    out: env,
+    seed: 5,
+    hours: 3,
+    end: new Date('2026-03-10T00:00:00Z'),
+    scale: 0.2,
+    format: 'vnet',
+  });
+  const path = join(tempDir(), 'old.duckdb');
+  let store = await openDuckDBStore({ path });
+  await ingestPaths(store, [join(env, 'blobs')]);
+  const first = await buildAnalytics(store);
+  // The layout before this one: pieces carried their file's key.
+  await store.run('ALTER TABLE _flows ADD COLUMN SourceKey UBIGINT');
+  store.close();
+  store = await openDuckDBStore({ path });
+  try {
+    const [cols] = await store.rows(
+      `SELECT count(*) FILTER (WHERE column_name = 'SourceKey') AS old, count(*) AS n FROM duckdb_columns()
+       WHERE table_name = '_flows' AND database_name = current_database()`,
+    );
+    assert.deepEqual(
+      { old: Number(cols.old), rows: await count(store, 'SELECT count(*) FROM _flows') },
+      { old: 0, rows: 0 },
+    );
+    const again = await buildAnalytics(store);
+    assert.equal(again.full, true, 'the dropped layout makes the next build a full one');
+    assert.equal(again.flows, first.flows);
+    assert.equal(again.netAnalyticsRows, first.netAnalyticsRows);
+    // Each NTA row's flow log is one its NIC and rule's tuples of that interval came from.
+    const [nta] = await store.rows(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE NOT EXISTS (
+         SELECT 1 FROM FlowTuples t WHERE t.MacAddress = a.MacAddress AND t.AclRule = a.AclRule
+           AND t.FlowLogResourceId = a.FlowLogResourceId AND t.TimeGenerated >= a.FlowIntervalStartTime
+           AND t.TimeGenerated < a.FlowIntervalEndTime)) AS unmatched
+       FROM NTANetAnalytics a`,
+    );
+    assert.ok(Number(nta.n) > 100, `NTA rows: ${nta.n}`);
+    assert.equal(Number(nta.unmatched), 0);
+  } finally {
+    store.close();
+  }
 });

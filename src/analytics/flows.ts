@@ -73,10 +73,10 @@ export async function buildFlows(
     const pieces = await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
       SELECT make_timestamp(FirstSeq // 4), make_timestamp(LastSeq // 4),
         CASE WHEN ${complete} THEN CASE WHEN Tuples = 1 AND FirstSeq % 4 = 3 THEN 'denied' ELSE 'closed' END END,
-        ${keyCols}, Tuples, ${counters.join(', ')}, NOT ${complete}, true, Marks, SourceKey, FlowEncryption,
+        ${keyCols}, Tuples, ${counters.join(', ')}, NOT ${complete}, true, Marks, FlowEncryption,
         Marks IS NOT NULL AND Tuples < ${MARK_E} AND OtherCodes = 0 AND ${denialsSql('Marks')} IN (0, Tuples)
       FROM (SELECT ${keyCols}, Seq // ${perInterval} AS Interval, count(*) AS Tuples, ${sums}, ${marksSql('Rank')} AS Marks,
-          min(Seq) AS FirstSeq, max(Seq) AS LastSeq, min(SourceKey) AS SourceKey, max(FlowEncryption) AS FlowEncryption,
+          min(Seq) AS FirstSeq, max(Seq) AS LastSeq, max(FlowEncryption) AS FlowEncryption,
           count(_encryption_other) AS OtherCodes
         FROM (${ranked}) ${scope} GROUP BY ALL)`);
     await store.run(
@@ -95,7 +95,7 @@ export async function buildFlows(
       // the same one the window finds) are left out; the key's columns are joined back.
       written += await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
         SELECT c.FlowStartTime, c.FlowEndTime, State, ${KEY_COLUMNS.map((c) => `r.${c}`).join(', ')},
-          c.Tuples, ${counters.map((x) => `c.${x}`).join(', ')}, false, false, NULL, NULL, NULL, NULL
+          c.Tuples, ${counters.map((x) => `c.${x}`).join(', ')}, false, false, NULL, NULL, NULL
         FROM (
           SELECT FlowKey, make_timestamp(min(Seq) // 4) AS FlowStartTime, make_timestamp(max(Seq) // 4) AS FlowEndTime,
             CASE WHEN bool_or(Rank = 3) THEN 'denied' WHEN bool_or(Rank = 2) THEN 'closed' ELSE 'open' END AS State,

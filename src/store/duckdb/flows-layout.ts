@@ -17,7 +17,7 @@ import { FLOW_GROUPS } from './flow-tuples-layout.js';
  *   interval, summed. A piece that is exactly one connection (a B, C tuples, an E; or one D) is
  *   shown as it is; any other piece is Hidden, and the connections of its key are written beside
  *   it as rows of their own (Piece false). NTANetAnalytics is summed from the pieces: they carry
- *   what it needs beyond Flows (Marks, SourceKey, FlowEncryption), and one piece is one distinct
+ *   what it needs beyond Flows (Marks, FlowEncryption), and one piece is one distinct
  *   source port of an NTA row, so counting pieces counts flows. A piece that mixes denied and
  *   allowed tuples, or holds an encryption code outside the enum, is not Summable: NTA sums its
  *   tuples instead.
@@ -36,7 +36,7 @@ export const SMALL_TEXT = 'VARCHAR USING COMPRESSION dictionary';
 /** The columns of `_flows`, in order. */
 export const FLOW_COLUMNS = `FlowStartTime, FlowEndTime, State, GroupKey, SrcIpKey, SrcPort, DestIpKey, DestPort,
   Protocol, FlowDirection, Tuples, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc, Hidden, Piece, Marks,
-  SourceKey, FlowEncryption, Summable`;
+  FlowEncryption, Summable`;
 
 /**
  * A piece's B, E and D tuple counts packed into one BIGINT (one sum costs less than three): B in
@@ -80,14 +80,14 @@ export function sameKeySql(a: string, b: string): string {
 }
 
 /**
- * Databases written by an earlier layout of `_flows` (before its rows became pieces and
- * connections) hold rows this code cannot read. Flows, `_ip_classes` and the analytics build
- * marks are derived data: when this query returns a row, dropping them (STALE_FLOWS_DROP_SQL)
- * makes the next analytics build a full one.
+ * Databases written by an earlier layout of `_flows` (its rows were connections only, later pieces
+ * carried their file's key) hold rows this code cannot read or write. Flows, `_ip_classes` and the
+ * analytics build marks are derived data: when this query returns a row (the table's columns are
+ * not FLOW_COLUMNS, in order), dropping them (STALE_FLOWS_DROP_SQL) makes the next build a full one.
  */
-export const STALE_FLOWS_LAYOUT_SQL = `SELECT 1 FROM duckdb_tables() WHERE table_name = '${FLOW_ROWS}'
-  AND database_name = current_database() AND NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = '${FLOW_ROWS}'
-    AND column_name = 'Summable' AND database_name = current_database())`;
+export const STALE_FLOWS_LAYOUT_SQL = `SELECT 1 FROM duckdb_columns() WHERE table_name = '${FLOW_ROWS}'
+  AND database_name = current_database() AND schema_name = 'main'
+  HAVING count(*) > 0 AND string_agg(column_name, ',' ORDER BY column_index) <> '${FLOW_COLUMNS.replace(/\s+/g, '')}'`;
 
 export const STALE_FLOWS_DROP_SQL = [
   `DROP VIEW IF EXISTS ${ident(flows.name)}`,
@@ -106,7 +106,7 @@ export function flowRowsTableSql(replace: boolean): string {
   return `${replace ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE IF NOT EXISTS'} ${FLOW_ROWS} (FlowStartTime TIMESTAMP, FlowEndTime TIMESTAMP, State vnetflow_flow_state,
       GroupKey UBIGINT, SrcIpKey UBIGINT, SrcPort INTEGER, DestIpKey UBIGINT, DestPort INTEGER, Protocol SMALLINT,
       FlowDirection vnetflow_direction, Tuples BIGINT, PacketsSrcToDest BIGINT, BytesSrcToDest BIGINT,
-      PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT, Hidden BOOLEAN, Piece BOOLEAN, Marks BIGINT, SourceKey UBIGINT,
+      PacketsDestToSrc BIGINT, BytesDestToSrc BIGINT, Hidden BOOLEAN, Piece BOOLEAN, Marks BIGINT,
       FlowEncryption vnetflow_encryption, Summable BOOLEAN)`;
 }
 
