@@ -4,7 +4,9 @@ import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildAnalytics } from '../src/analytics/build.js';
+import { refreshTopologyTables } from '../src/analytics/topology-tables.js';
 import { defaultCountryDb } from '../src/enrich/geo.js';
+import { ipv4ToNumber } from '../src/enrich/ip.js';
 import { CLI, count, ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
 
 const vnet = (name: string, prefix: string): unknown => ({
@@ -25,10 +27,19 @@ test('topology: Resource Graph shape loads; a newer version replaces; a malforme
   const first = await ingestPaths(store, [file]);
   assert.equal(first.sources[0].status, 'loaded');
   assert.equal(await count(store, 'SELECT count(*) FROM _topology'), 2);
+  // The tables that follow from the topology alone are built by the load, not left to analytics.
+  const vnetRows = `SELECT count(*) FROM NTATopologyDetails WHERE AzureResourceType = 'VirtualNetwork'`;
+  const range = (prefix: string): string =>
+    `SELECT count(*) FROM _lk_ranges WHERE RangeStart = ${ipv4ToNumber(prefix)}`;
+  assert.equal(await count(store, vnetRows), 2);
+  assert.equal(await count(store, range('10.1.0.0')), 1);
+  assert.equal(await refreshTopologyTables(store), false, 'unchanged topology: nothing to rebuild');
   // A newer export of the same file: one VNet fewer, one changed. Replaced, never duplicated.
   writeFileSync(file, JSON.stringify([vnet('a', '10.9.0.0/16')]));
   await ingestPaths(store, [file]);
   assert.equal(await count(store, 'SELECT count(*) FROM _topology'), 1);
+  assert.equal(await count(store, vnetRows), 1);
+  assert.deepEqual([await count(store, range('10.1.0.0')), await count(store, range('10.9.0.0'))], [0, 1]);
   assert.equal(
     await count(
       store,

@@ -5,8 +5,7 @@ import { NTA_DIMS, NTA_ROWS } from '../store/duckdb/nta-layout.js';
 import { buildFlows } from './flows.js';
 import { classifyAddresses } from './ip-classes.js';
 import { buildNetAnalytics } from './net-analytics.js';
-import { buildTopologyDetails } from './topology-details.js';
-import { buildTopologyIndex } from './topology-index.js';
+import { refreshTopologyTables } from './topology-tables.js';
 
 /** What one analytics build did. */
 export interface AnalyticsSummary {
@@ -22,7 +21,7 @@ export interface AnalyticsSummary {
 export interface AnalyticsOptions {
   /** Processing interval in minutes, 60 (default) or 10, as Traffic Analytics offers. */
   readonly intervalMinutes?: number;
-  /** Rebuild every interval, not only those new tuples fell into. */
+  /** Rebuild every interval, not only those new tuples fell into, and the topology tables. */
   readonly full?: boolean;
 }
 
@@ -61,11 +60,9 @@ export async function buildAnalytics(
   // As in ingest: row order carries no meaning, and both threads may write.
   await store.run('SET preserve_insertion_order = false');
   try {
-    // The topology tables depend on the reference data only, so they change only on a full build.
-    if (full) {
-      await buildTopologyIndex(store);
-      await buildTopologyDetails(store);
-    }
+    // The topology tables depend on the topology alone: usually built already by the ingest that
+    // loaded it; rebuilt here if it changed since they were built, and by --full.
+    await refreshTopologyTables(store, options.full === true);
     let rows = 0;
     let flows = 0;
     let addresses = 0;

@@ -9,6 +9,7 @@ import { cutRaw, type ErrorRow } from './errors.js';
 import { locateErrors, type SqlError } from './locate.js';
 import { prepare, type NotReady, type Prepared } from './prepare.js';
 import { prepareAhead } from './read-ahead.js';
+import { refreshTopologyTables } from '../analytics/topology-tables.js';
 import { loadReference, type ReferenceKind } from '../enrich/reference.js';
 import { ReferenceFileError } from '../enrich/parse-json.js';
 import { sqlString } from './sql-literal.js';
@@ -118,6 +119,9 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     await store.run('RESET preserve_insertion_order').catch(() => undefined);
     await rm(tempDir, { recursive: true, force: true });
   }
+  // What follows from the topology alone is derived once, when it is loaded, not by every analytics build.
+  if (summary.sources.some((s) => s.format === 'topology' && s.status === 'loaded'))
+    await refreshTopologyTables(store);
   summary.seconds = (performance.now() - started) / 1000;
   summary.tuplesPerSecond = summary.seconds > 0 ? Math.round(summary.tuplesRead / summary.seconds) : 0;
   summary.errorRows = summary.recordsRejected + summary.tuplesRejected + summary.filesRejected;
