@@ -10,7 +10,6 @@ import {
   KEY_COLUMNS,
   MARK_E,
   marksSql,
-  sameKeySql,
 } from '../store/duckdb/flows-layout.js';
 
 /**
@@ -91,26 +90,29 @@ export async function buildFlows(
       // the number of starts so far, a start being a B or a D, or any tuple after an E or a D (so
       // each D stands alone). One running sum counts both, less the current tuple's own E or D
       // (that one starts the next connection, not its own); counting a tuple twice only skips an
-      // id. The connections that are a shown piece already (a complete piece is one connection,
-      // the same one the window finds) are left out; the key's columns are joined back.
+      // id. A connection that is a shown piece already is left out: one that is all of its key's
+      // tuples in its interval and runs B to E (or is one D) is exactly a complete piece, and a
+      // complete piece is exactly such a connection. Counting the key's tuples per interval in the
+      // window costs less than matching the connections against the pieces, which scanned every
+      // piece. The key's columns are joined back.
       written += await store.run(`INSERT INTO ${FLOW_ROWS} (${FLOW_COLUMNS})
-        SELECT c.FlowStartTime, c.FlowEndTime, State, ${KEY_COLUMNS.map((c) => `r.${c}`).join(', ')},
+        SELECT make_timestamp(c.FirstSeq // 4), make_timestamp(c.LastSeq // 4), State, ${KEY_COLUMNS.map((c) => `r.${c}`).join(', ')},
           c.Tuples, ${counters.map((x) => `c.${x}`).join(', ')}, false, false, NULL, NULL, NULL
         FROM (
-          SELECT FlowKey, make_timestamp(min(Seq) // 4) AS FlowStartTime, make_timestamp(max(Seq) // 4) AS FlowEndTime,
+          SELECT FlowKey, min(Seq) AS FirstSeq, max(Seq) AS LastSeq, min(InInterval) AS InInterval,
             CASE WHEN bool_or(Rank = 3) THEN 'denied' WHEN bool_or(Rank = 2) THEN 'closed' ELSE 'open' END AS State,
             count(*) AS Tuples, ${sums}
           FROM (
             SELECT *, sum((Rank IN (0, 3))::INTEGER + (Rank >= 2)::INTEGER) OVER (w ROWS UNBOUNDED PRECEDING)
-              - (Rank >= 2)::INTEGER AS Connection
+              - (Rank >= 2)::INTEGER AS Connection,
+              count(*) OVER (PARTITION BY FlowKey, Seq // ${perInterval}) AS InInterval
             FROM (SELECT ${key} AS FlowKey, Seq, Rank, ${counters.join(', ')} FROM (${ranked}))
             WHERE FlowKey IN (SELECT FlowKey FROM _flow_slow)
             WINDOW w AS (PARTITION BY FlowKey ORDER BY Seq))
           GROUP BY FlowKey, Connection) c
         JOIN _flow_slow r USING (FlowKey)
-        ANTI JOIN (SELECT s.FlowKey, f.FlowStartTime, f.FlowEndTime, f.Tuples
-                   FROM ${FLOW_ROWS} f JOIN _flow_slow s ON ${sameKeySql('f', 's')} WHERE f.Piece AND NOT f.Hidden) p
-          ON p.FlowKey = c.FlowKey AND p.FlowStartTime = c.FlowStartTime AND p.FlowEndTime = c.FlowEndTime AND p.Tuples = c.Tuples`);
+        WHERE NOT (FirstSeq // ${perInterval} = LastSeq // ${perInterval} AND InInterval = Tuples
+          AND (FirstSeq % 4 = 0 AND LastSeq % 4 = 2 OR Tuples = 1 AND FirstSeq % 4 = 3))`);
     }
     await store.run('DROP TABLE _flow_slow');
     return written;
