@@ -41,6 +41,7 @@ Options:
   --json        print the summary as one JSON object
   --verbose     list every source with its counts
   --no-analytics  do not bring the Traffic Analytics tables and Flows up to date afterwards
+                (NTATopologyDetails still follows a topology file loaded by this run)
   --interval N  Traffic Analytics processing interval in minutes: 60 (default) or 10
   --kind K      read every PATH as K instead of recognising it by content: flow-logs, topology,
                 service-tags, threat-intel, dns-logs or geo-db
