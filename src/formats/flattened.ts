@@ -44,4 +44,6 @@ export const flattened: FlowFormat = {
     };
     return { record: clean, problems: [] };
   },
+  // One tuple per object: nothing to split.
+  split: (record) => [{ record, tuples: 1 }],
 };

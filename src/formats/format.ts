@@ -57,4 +57,10 @@ export interface FlowFormat {
    * a copy that fits `recordType`, with bad elements replaced by null and listed as problems.
    */
   salvage(record: unknown): { record: unknown; problems: RecordProblem[] };
+  /**
+   * Splits a record as salvage returns it into records of at most `maxTuples` tuples each, in tuple
+   * order, with each one's tuple count: a giant record (a busy NIC's minute) is read in pieces
+   * DuckDB holds comfortably. A record with fewer tuples comes back as it is.
+   */
+  split(record: unknown, maxTuples: number): { record: unknown; tuples: number }[];
 }

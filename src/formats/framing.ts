@@ -54,63 +54,121 @@ function isSpace(b: number): boolean {
 }
 
 /**
- * Finds the end of the JSON object starting at `start` (a `{`), honouring strings and escapes.
- * Returns the index after its closing brace, or -1 when the buffer ends first. This is a framing
- * scan, not a validation: a balanced but invalid object is caught when it is parsed.
+ * Splits bytes into top-level objects as they arrive, window by window, so a file of any size is
+ * framed without holding more than one window. In an array body (records/array framing) commas
+ * separate pieces and `]` closes the body; in a stream, whitespace separates them. Anything else
+ * is junk up to the next line or object. This is a framing scan, not a validation: a balanced but
+ * invalid object is caught when it is parsed. Depth is a counter, so no nesting can exhaust a stack.
  */
-export function objectEnd(buf: Buffer, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < buf.length; i++) {
-    const b = buf[i];
-    if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) inString = false;
-    } else if (b === QUOTE) inString = true;
-    else if (b === LBRACE || b === LBRACKET) depth++;
-    else if (b === RBRACE || b === RBRACKET) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
+export class PieceScanner {
+  readonly pieces: Piece[] = [];
+  readonly junk: Junk[] = [];
+  /** End of the last complete piece or junk run: a later read of a growing file resumes here. */
+  consumedEnd: number;
+  closed = false;
+  private mode: 'between' | 'object' | 'junk' = 'between';
+  private start = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  constructor(
+    private readonly inArray: boolean,
+    from: number,
+  ) {
+    this.consumedEnd = from;
   }
-  return -1;
+
+  /**
+   * Scans buf[from..], whose byte 0 is at absolute offset `base`. Completed pieces and junk are
+   * appended to `pieces` and `junk` (a caller may empty them between feeds). Returns false once
+   * the array body closed: nothing after that is read.
+   */
+  feed(buf: Buffer, base: number, from = 0): boolean {
+    let i = from;
+    const n = buf.length;
+    while (i < n && !this.closed) {
+      if (this.mode === 'object') i = this.scanObject(buf, base, i);
+      else if (this.mode === 'junk') {
+        while (i < n && buf[i] !== LBRACE && buf[i] !== NEWLINE) i++;
+        if (i < n) this.endJunk(base + i);
+      } else {
+        const b = buf[i];
+        if (isSpace(b) || (this.inArray && b === COMMA)) i++;
+        else if (this.inArray && b === RBRACKET) this.closed = true;
+        else {
+          this.start = base + i;
+          if (b === LBRACE) {
+            this.mode = 'object';
+            this.depth = 0;
+            this.inString = false;
+            this.escaped = false;
+          } else {
+            this.mode = 'junk';
+            i++;
+          }
+        }
+      }
+    }
+    return !this.closed;
+  }
+
+  /** The input ended at absolute offset `end`: an open object is truncated, open junk ends here. */
+  finish(end: number): void {
+    if (this.closed) return;
+    if (this.mode === 'object')
+      this.junk.push({ start: this.start, end, reason: 'truncated: the input ends inside this object' });
+    else if (this.mode === 'junk') this.endJunk(end);
+    this.mode = 'between';
+  }
+
+  private endJunk(end: number): void {
+    this.junk.push({ start: this.start, end, reason: 'not a JSON object' });
+    this.consumedEnd = end;
+    this.mode = 'between';
+  }
+
+  private scanObject(buf: Buffer, base: number, from: number): number {
+    let { depth, inString, escaped } = this;
+    const n = buf.length;
+    let i = from;
+    for (; i < n; i++) {
+      const b = buf[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === BACKSLASH) escaped = true;
+        else if (b === QUOTE) inString = false;
+      } else if (b === QUOTE) inString = true;
+      else if (b === LBRACE || b === LBRACKET) depth++;
+      else if (b === RBRACE || b === RBRACKET) {
+        depth--;
+        if (depth === 0) {
+          const end = base + i + 1;
+          this.pieces.push({ start: this.start, end });
+          this.consumedEnd = end;
+          this.mode = 'between';
+          return i + 1;
+        }
+      }
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    return i;
+  }
 }
 
-/**
- * Splits buf[from..] into top-level objects. In an array body (records/array framing) commas
- * separate pieces and `]` closes the body; in a stream, whitespace separates them.
- */
+/** Splits buf[from..] into top-level objects (see PieceScanner), all of it at once. */
 export function splitPieces(buf: Buffer, from: number, inArray: boolean): Split {
-  const pieces: Piece[] = [];
-  const junk: Junk[] = [];
-  let consumedEnd = from;
-  let i = from;
-  while (i < buf.length) {
-    const b = buf[i];
-    if (isSpace(b) || (inArray && b === COMMA)) {
-      i++;
-      continue;
-    }
-    if (inArray && b === RBRACKET) return { pieces, junk, consumedEnd, closed: true };
-    if (b === LBRACE) {
-      const end = objectEnd(buf, i);
-      if (end < 0) {
-        junk.push({ start: i, end: buf.length, reason: 'truncated: the input ends inside this object' });
-        return { pieces, junk, consumedEnd, closed: false };
-      }
-      pieces.push({ start: i, end });
-      consumedEnd = end;
-      i = end;
-      continue;
-    }
-    // Anything else is not an object: report it and resynchronise at the next line or object.
-    let j = i + 1;
-    while (j < buf.length && buf[j] !== LBRACE && buf[j] !== NEWLINE) j++;
-    junk.push({ start: i, end: j, reason: 'not a JSON object' });
-    consumedEnd = j;
-    i = j;
-  }
-  return { pieces, junk, consumedEnd, closed: false };
+  const scanner = new PieceScanner(inArray, from);
+  scanner.feed(buf, 0, from);
+  scanner.finish(buf.length);
+  return {
+    pieces: scanner.pieces,
+    junk: scanner.junk,
+    consumedEnd: scanner.consumedEnd,
+    closed: scanner.closed,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FlowFormat, RecordProblem } from './format.js';
 import { arr, int, obj, str, tupleText } from './salvage-helpers.js';
+import { splitOuter } from './split-record.js';
 import { recordTime } from './sql-fragments.js';
 import { vnetTupleSql } from './vnet-tuple-sql.js';
 
@@ -54,5 +55,13 @@ export const vnetV4: FlowFormat = {
       flowRecords: r.flowRecords === undefined ? null : { flows },
     };
     return { record: clean, problems };
+  },
+  split(record, maxTuples) {
+    const r = record as { flowRecords: { flows: Record<string, unknown>[] } | null };
+    if (!r.flowRecords) return [{ record, tuples: 0 }];
+    return splitOuter(r.flowRecords.flows, 'flowGroups', 'flowTuples', maxTuples).map((p) => ({
+      record: { ...r, flowRecords: { flows: p.outer } },
+      tuples: p.tuples,
+    }));
   },
 };

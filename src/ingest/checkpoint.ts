@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import { sqlJsonRows } from './sql-literal.js';
+import { SqlParams, sqlJsonRows } from './sql-literal.js';
 
 /** What ingest remembers about one source between runs; written in the same transaction as its rows. */
 export interface Checkpoint {
@@ -38,8 +38,9 @@ export async function loadCheckpoints(store: Store): Promise<Map<string, Checkpo
   return map;
 }
 
-/** One INSERT OR REPLACE for a batch's checkpoints. */
-export function upsertCheckpointsSql(cps: readonly Checkpoint[]): string {
+/** Stores a batch's checkpoints in one INSERT OR REPLACE. */
+export async function upsertCheckpoints(store: Store, cps: readonly Checkpoint[]): Promise<void> {
+  if (cps.length === 0) return;
   const rows = cps.map((c) => ({
     uri: c.uri,
     format: c.format,
@@ -66,5 +67,9 @@ export function upsertCheckpointsSql(cps: readonly Checkpoint[]): string {
     rejected: 'BIGINT',
     duplicates: 'BIGINT',
   };
-  return `INSERT OR REPLACE INTO _vnetflow_checkpoints SELECT *, now()::TIMESTAMP FROM ${sqlJsonRows(rows, shape)}`;
+  const params = new SqlParams();
+  await store.run(
+    `INSERT OR REPLACE INTO _vnetflow_checkpoints SELECT *, now()::TIMESTAMP FROM ${sqlJsonRows(rows, shape, params)}`,
+    params.values,
+  );
 }

@@ -4,7 +4,7 @@ import { ingestErrors } from '../schema/ingest-errors.js';
 import { ident } from '../schema/tables.js';
 import { FLOW_GROUPS, FLOW_SOURCES, FLOW_TUPLE_ROWS, ROW_KIND } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store, Value } from '../store/store.js';
-import { upsertCheckpointsSql, type Checkpoint } from './checkpoint.js';
+import { upsertCheckpoints, type Checkpoint } from './checkpoint.js';
 import type { ErrorRow } from './errors.js';
 import type { SqlError } from './locate.js';
 import type { Prepared } from './prepare.js';
@@ -104,7 +104,7 @@ export async function commitBatch(
     await store.run(
       `INSERT OR IGNORE INTO ${FLOW_SOURCES} (SourceKey, FlowLogResourceId, TargetResourceId, SourceUri)
        SELECT n.SourceKey, n.flowlog, n.target, i.uri
-       FROM ${NOTES} n JOIN ${ITEMS} i ON i.item_id = n.first_item WHERE n.grouping_set = ${BY_SOURCE}`,
+       FROM ${NOTES} n JOIN ${ITEMS} i ON i.item_id = n.first_item AND i.part = 0 WHERE n.grouping_set = ${BY_SOURCE}`,
     );
     await store.run(
       `INSERT OR IGNORE INTO ${FLOW_GROUPS} (GroupKey, MacAddress, AclId, AclRule)
@@ -120,7 +120,7 @@ export async function commitBatch(
     for (const r of stored)
       counts[Number(r._item)] = { ...counts[Number(r._item)], tuplesStored: Number(r.n) };
     const cps = await hooks.checkpoints(counts);
-    if (cps.length > 0) await store.run(upsertCheckpointsSql(cps));
+    await upsertCheckpoints(store, cps);
     const total = (k: keyof ItemCounts): number => counts.reduce((a, c) => a + c[k], 0);
     await store.run(
       `INSERT INTO _vnetflow_batches VALUES (${batchId}, now()::TIMESTAMP, ${batch.length}, ${total('tuplesRead')},
@@ -224,7 +224,8 @@ async function storeErrors(
     .join(', ');
   await store.run(
     `INSERT INTO IngestErrors BY NAME SELECT now()::TIMESTAMP AS TimeGenerated, *, ${batchId} AS IngestBatch
-     FROM read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited', columns = {${columns}})`,
+     FROM read_json($1, format = 'newline_delimited', columns = {${columns}})`,
+    [file],
   );
 }
 

@@ -1,72 +1,174 @@
 import { createHash } from 'node:crypto';
-import { constants, gunzipSync } from 'node:zlib';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { readFileRange } from '../sources/file/file-source.js';
 import type { SourceItem } from '../sources/source.js';
 
 /** The decompressed bytes of a source item. Offsets everywhere in ingest are offsets into these. */
 export interface Content {
   readonly length: number;
   readonly gzip: boolean;
-  /** A local file DuckDB can read directly (plain files only). */
+  /** A local file DuckDB can read directly (a plain file, or a gzip file's inflated copy). */
   readonly directPath?: string;
   /** Set when a damaged gzip stream was only partly decompressed. */
   readonly damage?: string;
   read(start: number, end: number): Promise<Buffer>;
   /** Drops cached bytes; later reads (rare: only to locate errors) go back to the source. */
   release(): void;
+  /** Deletes what the content made on disk (a gzip file's inflated copy); no read may follow. */
+  dispose(): Promise<void>;
 }
 
-/** Opens an item, recognising gzip by its magic bytes rather than its name. */
-export async function openContent(item: SourceItem): Promise<Content> {
+/** Limits on what one gzip file may inflate to: a bomb is refused, never unpacked into memory. */
+export interface InflateLimits {
+  /** The most bytes one file may inflate to. */
+  readonly maxBytes: number;
+  /** Past `ratioAfter` inflated bytes, more than this many per compressed byte is a bomb. */
+  readonly maxRatio: number;
+  readonly ratioAfter: number;
+}
+
+/**
+ * Flow-log JSON compresses about 10-20 to 1, a file of one repeated record perhaps 100 to 1; zeros
+ * and other bombs compress 1000 to 1. The size limit is what the ingest handles in bounded memory
+ * without trouble (a larger file can be split, or the limit raised with --max-file-mb).
+ */
+export const DEFAULT_INFLATE_LIMITS: InflateLimits = {
+  maxBytes: 4 * 1024 ** 3,
+  maxRatio: 200,
+  ratioAfter: 16 << 20,
+};
+
+/** A gzip file that inflates past a limit: the file is rejected with this reason. */
+export class InflateLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InflateLimitError';
+  }
+}
+
+/**
+ * Opens an item, recognising gzip by its magic bytes rather than its name. A gzip file is inflated
+ * as a stream into a file in `tempDir` (memory stays flat whatever its size) and then read like a
+ * plain file; it throws InflateLimitError for a file past the limits.
+ */
+export async function openContent(
+  item: SourceItem,
+  tempDir: string,
+  limits: InflateLimits = DEFAULT_INFLATE_LIMITS,
+): Promise<Content> {
   // Detection and the tail check read the first and last few KiB: fetch them once so a plain
   // file costs two small reads however many of those checks run.
   const headEnd = Math.min(item.size, EDGE);
-  let head: Buffer | null = await item.read(0, headEnd);
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return openGzip(item);
-  const tailStart = Math.max(headEnd, item.size - EDGE);
-  let tail: Buffer | null = tailStart < item.size ? await item.read(tailStart, item.size) : Buffer.alloc(0);
+  const head = await item.read(0, headEnd);
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return openGzip(item, tempDir, limits);
+  return fileContent(item.size, item.read.bind(item), head, item.localPath);
+}
+
+/** Bytes read from a file (or a source's ranged reads), with its head and tail kept in memory. */
+async function fileContent(
+  size: number,
+  readRange: (start: number, end: number) => Promise<Buffer>,
+  firstBytes: Buffer | null,
+  directPath: string | undefined,
+  extra: Partial<Pick<Content, 'gzip' | 'damage' | 'dispose'>> = {},
+): Promise<Content> {
+  const headEnd = Math.min(size, EDGE);
+  let head: Buffer | null = firstBytes ?? (await readRange(0, headEnd));
+  const tailStart = Math.max(headEnd, size - EDGE);
+  let tail: Buffer | null = tailStart < size ? await readRange(tailStart, size) : Buffer.alloc(0);
   return {
-    length: item.size,
+    length: size,
     gzip: false,
-    ...(item.localPath ? { directPath: item.localPath } : {}),
+    ...(directPath ? { directPath } : {}),
     read: async (start, end) => {
-      const stop = Math.min(end, item.size);
+      const stop = Math.min(end, size);
+      if (start >= stop) return Buffer.alloc(0);
       if (head && stop <= headEnd) return head.subarray(start, stop);
       if (tail && start >= tailStart) return tail.subarray(start - tailStart, stop - tailStart);
-      return item.read(start, stop);
+      return readRange(start, stop);
     },
     release: () => {
       head = null;
       tail = null;
     },
+    dispose: () => Promise.resolve(),
+    ...extra,
   };
 }
 
-async function openGzip(item: SourceItem): Promise<Content> {
+let inflated = 0;
+
+async function openGzip(item: SourceItem, tempDir: string, limits: InflateLimits): Promise<Content> {
+  const path = join(tempDir, `inflated-${++inflated}.json`);
+  const fd = openSync(path, 'w');
+  let compressedIn = 0;
+  let out = 0;
   let damage: string | undefined;
-  const inflate = async (): Promise<Buffer> => {
-    const raw = await item.read(0, item.size);
-    try {
-      return gunzipSync(raw);
-    } catch (err) {
-      // A truncated or corrupt stream: keep what decompresses so the records before the damage survive.
-      const buf = gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH });
-      damage = `gzip stream damaged (${(err as Error).message}); read the ${buf.length} bytes that decompress`;
-      return buf;
+  async function* compressed(): AsyncGenerator<Buffer> {
+    for (let pos = 0; pos < item.size; pos += READ_CHUNK) {
+      const chunk = await item.read(pos, Math.min(item.size, pos + READ_CHUNK));
+      if (chunk.length === 0) return;
+      compressedIn += chunk.length;
+      yield chunk;
     }
-  };
-  let buf: Buffer | null = await inflate();
-  return {
-    length: buf.length,
-    gzip: true,
-    ...(damage ? { damage } : {}),
-    read: async (start, end) => (buf ??= await inflate()).subarray(start, end),
-    release: () => {
-      buf = null;
+  }
+  // The sink writes each inflated chunk at once, so what decompressed before a damaged spot is on
+  // disk when the stream fails, and the records in it survive.
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      out += chunk.length;
+      if (out > limits.maxBytes)
+        return done(new InflateLimitError(`gzip: inflates to more than ${mb(limits.maxBytes)}, the limit`));
+      if (out > limits.ratioAfter && out / Math.max(1, compressedIn) > limits.maxRatio)
+        return done(
+          new InflateLimitError(
+            `gzip: inflates more than ${limits.maxRatio} to 1 (${mb(compressedIn)} to over ${mb(out)}): a decompression bomb`,
+          ),
+        );
+      try {
+        writeSync(fd, chunk);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
     },
-  };
+  });
+  try {
+    await pipeline(Readable.from(compressed()), createGunzip(), sink);
+  } catch (err) {
+    if (err instanceof InflateLimitError) {
+      closeSync(fd);
+      await rm(path, { force: true });
+      throw err;
+    }
+    const e = err as NodeJS.ErrnoException;
+    // A failing read of the source itself is no damage in the stream: the item is unreadable.
+    if (!e.code?.startsWith('Z_') && !/unexpected end|incorrect header|invalid/i.test(e.message)) {
+      closeSync(fd);
+      await rm(path, { force: true });
+      throw err;
+    }
+    damage = e.message;
+  }
+  closeSync(fd);
+  return fileContent(out, (start, end) => readFileRange(path, start, end), null, path, {
+    gzip: true,
+    ...(damage ? { damage: `gzip stream damaged (${damage}); read the ${out} bytes that decompress` } : {}),
+    dispose: () => rm(path, { force: true }),
+  });
+}
+
+function mb(bytes: number): string {
+  return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 }
 
 const EDGE = 8 * 1024;
+const READ_CHUNK = 1 << 20;
 
 const WINDOW = 64 * 1024;
 

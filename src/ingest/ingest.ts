@@ -3,16 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceItem, Source, Skipped } from '../sources/source.js';
 import type { Store } from '../store/store.js';
-import { loadCheckpoints, upsertCheckpointsSql, type Checkpoint } from './checkpoint.js';
+import { loadCheckpoints, upsertCheckpoints, type Checkpoint } from './checkpoint.js';
 import { commitBatch, type ItemCounts } from './commit.js';
 import { cutRaw, type ErrorRow } from './errors.js';
 import { locateErrors, type SqlError } from './locate.js';
-import { prepare, type NotReady, type Prepared } from './prepare.js';
+import { disposePrepared, prepare, type NotReady, type Prepared, type PrepareOptions } from './prepare.js';
+import { DEFAULT_INFLATE_LIMITS } from './content.js';
 import { prepareAhead } from './read-ahead.js';
 import { refreshTopologyTables } from '../analytics/topology-tables.js';
 import { loadReference, type ReferenceKind } from '../enrich/reference.js';
 import { ReferenceFileError } from '../enrich/parse-json.js';
-import { sqlString } from './sql-literal.js';
+import { SqlParams, sqlJsonRows } from './sql-literal.js';
 import { addSource, emptySummary, type IngestSummary } from './summary.js';
 
 /** Progress after each committed batch, for a progress bar. */
@@ -34,6 +35,8 @@ export interface IngestOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Read every file as this kind instead of recognising it by content. */
   readonly kind?: ReferenceKind | 'flow-logs';
+  /** The most bytes a gzip file may inflate to (default: DEFAULT_INFLATE_LIMITS). */
+  readonly maxInflatedBytes?: number;
 }
 
 /**
@@ -61,9 +64,12 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   try {
     const checkpoints = await loadCheckpoints(store);
     const items: SourceItem[] = [];
+    // What could not be read at all: each is an IngestErrors row as well as a line of the summary.
+    const unreadable: Skipped[] = [];
     for (const source of options.sources) {
       for await (const x of source.list()) {
         if ('read' in x) items.push(x);
+        else if (x.unreadable) unreadable.push(x);
         else addSource(summary, skippedResult(x));
       }
     }
@@ -80,7 +86,12 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       });
     const maxBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     const maxFiles = options.batchFiles ?? DEFAULT_BATCH_FILES;
-    const stream = prepareAhead(items, checkpoints, tempDir, options.kind)[Symbol.asyncIterator]();
+    const inflate = {
+      ...DEFAULT_INFLATE_LIMITS,
+      ...(options.maxInflatedBytes ? { maxBytes: options.maxInflatedBytes } : {}),
+    };
+    const prepareOptions = { tempDir, inflate, ...(options.kind ? { forceKind: options.kind } : {}) };
+    const stream = prepareAhead(items, checkpoints, prepareOptions)[Symbol.asyncIterator]();
     let next = await stream.next();
     while (!next.done) {
       // One batch, one transaction, one INSERT (a second INSERT into the same table in the same
@@ -93,8 +104,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         const { item, result } = next.value;
         if (result instanceof Error) {
           // The item vanished or became unreadable between listing and reading: say so, go on.
-          const reason = `unreadable: ${result.message}`;
-          addSource(summary, skippedResult({ uri: item.uri, reason, unreadable: true }));
+          unreadable.push({ uri: item.uri, reason: `unreadable: ${result.message}`, unreadable: true });
           continue;
         }
         if (result.kind !== 'ready') {
@@ -105,16 +115,19 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         batch.push(result);
         batchBytes += result.bytes;
       }
-      if (batch.length > 0) await runBatch(store, batch, checkpoints, tempDir, summary);
+      if (batch.length > 0) await runBatch(store, batch, checkpoints, tempDir, summary, prepareOptions);
+      await Promise.all(batch.map(disposePrepared));
       for (const p of batch) bytesDone += p.item.size;
       filesDone += batch.length;
       for (const p of notReady) {
         await settleNotReady(store, p, summary);
+        await disposePrepared(p);
         filesDone++;
         bytesDone += p.item.size;
       }
       progress();
     }
+    await storeUnreadable(store, unreadable, summary);
   } finally {
     await store.run('RESET preserve_insertion_order').catch(() => undefined);
     await rm(tempDir, { recursive: true, force: true });
@@ -134,6 +147,7 @@ async function runBatch(
   checkpoints: Map<string, Checkpoint>,
   tempDir: string,
   summary: IngestSummary,
+  prepareOptions: PrepareOptions,
 ): Promise<void> {
   // The checkpoints committed with the batch are also the ones the rest of this run works from.
   let committed: Checkpoint[] = [];
@@ -164,8 +178,12 @@ async function runBatch(
     // transaction was rolled back. Frame the direct files in Node instead, where each record is
     // parsed and checked on its own, and try the batch once more.
     for (let i = 0; i < batch.length; i++) {
-      if (!batch[i].direct) continue;
-      const again = await prepare(batch[i].item, checkpoints.get(batch[i].item.uri), tempDir, true);
+      if (!batch[i].unchecked) continue;
+      const again = await prepare(batch[i].item, checkpoints.get(batch[i].item.uri), {
+        ...prepareOptions,
+        forceNode: true,
+      });
+      await disposePrepared(batch[i]);
       if (again.kind === 'ready') batch[i] = again;
     }
     result = await commitBatch(store, batch, hooks, tempDir);
@@ -178,7 +196,7 @@ async function runBatch(
       uri: p.item.uri,
       format: p.format.name,
       status: p.mode,
-      records: p.direct ? c.recordsSeen : (p.pieces?.length ?? 0),
+      records: p.records ? p.records.sourceCount : c.recordsSeen,
       tuplesRead: c.tuplesRead,
       tuplesStored: c.tuplesStored,
       tuplesRejected: c.tuplesRejected,
@@ -202,7 +220,7 @@ function nextCheckpoints(
     return {
       ...p.checkpoint,
       fingerprint: fingerprints[i],
-      recordsConsumed: p.direct ? c.recordsSeen : p.checkpoint.recordsConsumed,
+      recordsConsumed: p.records ? p.checkpoint.recordsConsumed : c.recordsSeen,
       tuplesRead: (prev?.tuplesRead ?? 0) + c.tuplesRead,
       tuplesStored: (prev?.tuplesStored ?? 0) + c.tuplesStored,
       tuplesRejected: (prev?.tuplesRejected ?? 0) + c.tuplesRejected,
@@ -222,15 +240,15 @@ async function locatedErrors(batch: readonly Prepared[], errors: readonly SqlErr
   const out: ErrorRow[] = [];
   for (const [itemId, errs] of byItem) {
     const p = batch[itemId];
-    const offsets = await locateErrors(p, errs);
+    const located = await locateErrors(p, errs);
     errs.forEach((e, k) =>
       out.push({
         SourceUri: p.item.uri,
         Format: p.format.name,
         Level: e.tupIdx === null ? 'record' : 'tuple',
-        ByteOffset: offsets[k],
-        RecordIndex: e.recIdx,
-        TupleIndex: e.tupIdx,
+        ByteOffset: located[k].offset,
+        RecordIndex: located[k].recIdx,
+        TupleIndex: located[k].tupIdx,
         Reason: e.reason,
         RawText: e.raw === null ? null : cutRaw(e.raw),
       }),
@@ -272,9 +290,10 @@ async function rejectFile(
   await store.transaction(async () => {
     await store.run(
       `INSERT INTO IngestErrors (TimeGenerated, SourceUri, Level, ByteOffset, Reason, RawText)
-       VALUES (now()::TIMESTAMP, ${sqlString(uri)}, 'file', ${offset ?? 'NULL'}, ${sqlString(reason)}, ${sqlString(raw)})`,
+       VALUES (now()::TIMESTAMP, $1, 'file', $2, $3, $4)`,
+      [uri, offset, reason, raw],
     );
-    await store.run(upsertCheckpointsSql([checkpoint]));
+    await upsertCheckpoints(store, [checkpoint]);
   });
 }
 
@@ -292,7 +311,7 @@ async function settleReference(
     const rows = await loadReference(store, p.ref, p.item.uri, p.item.localPath, () =>
       p.content.read(0, p.content.length),
     );
-    await store.run(upsertCheckpointsSql([p.checkpoint]));
+    await upsertCheckpoints(store, [p.checkpoint]);
     addSource(summary, { ...base, status: 'loaded', note: `${p.ref}: ${rows.toLocaleString('en-US')} rows` });
   } catch (err) {
     if (!(err instanceof ReferenceFileError)) throw err;
@@ -300,6 +319,28 @@ async function settleReference(
     await rejectFile(store, p.item.uri, err.offset, err.message, raw, p.checkpoint);
     addSource(summary, { ...base, status: 'rejected', note: err.message });
   }
+}
+
+/**
+ * Paths that could not be read (permission denied, vanished, a directory that cannot be listed):
+ * one IngestErrors row each. They get no checkpoint, so a path that becomes readable is read by the
+ * next run; one that stays unreadable is in the summary of every run but stored once.
+ */
+async function storeUnreadable(
+  store: Store,
+  unreadable: readonly Skipped[],
+  summary: IngestSummary,
+): Promise<void> {
+  for (const x of unreadable) addSource(summary, skippedResult(x));
+  if (unreadable.length === 0) return;
+  const params = new SqlParams();
+  const rows = unreadable.map((x) => ({ uri: x.uri, reason: x.reason }));
+  await store.run(
+    `INSERT INTO IngestErrors (TimeGenerated, SourceUri, Level, Reason)
+     SELECT now()::TIMESTAMP, uri, 'file', reason FROM ${sqlJsonRows(rows, { uri: 'VARCHAR', reason: 'VARCHAR' }, params)} x
+     WHERE NOT EXISTS (SELECT 1 FROM IngestErrors e WHERE e.SourceUri = x.uri AND e.Level = 'file' AND e.Reason = x.reason)`,
+    params.values,
+  );
 }
 
 function skippedResult(x: Skipped): Parameters<typeof addSource>[1] {

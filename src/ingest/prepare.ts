@@ -1,13 +1,14 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { FlowFormat } from '../formats/format.js';
-import { bodyStart, closingBracket, splitPieces, type Piece } from '../formats/framing.js';
+import { closingBracket, type Framing } from '../formats/framing.js';
 import { detect } from '../formats/registry.js';
 import { detectReference, type ReferenceKind } from '../enrich/reference.js';
 import type { SourceItem } from '../sources/source.js';
 import type { Checkpoint } from './checkpoint.js';
-import { fingerprint, openContent, type Content } from './content.js';
+import { fingerprint, InflateLimitError, openContent, type Content, type InflateLimits } from './content.js';
 import { cutRaw, type ErrorRow } from './errors.js';
+import { frameInNode, type Part } from './frame.js';
+import type { FramedRecords } from './framed-records.js';
 
 /** Detection reads this much first, and more only when that was not enough to decide. */
 const HEAD_BYTES = 8 * 1024;
@@ -22,12 +23,16 @@ export interface Prepared {
   readonly format: FlowFormat;
   /** new: first read; grown: only bytes after the checkpoint; changed: the prefix changed, re-read all. */
   readonly mode: 'new' | 'grown' | 'changed';
-  /** The file DuckDB reads: the source itself (fast path) or a temp file in records framing. */
-  readonly readPath: string;
+  /** The files DuckDB reads: the source itself (fast path) or part files in records framing. */
+  readonly parts: readonly Part[];
+  /** DuckDB reads the source (or a gzip file's inflated copy) itself: one part, records as they are. */
   readonly direct: boolean;
+  /** Records were not checked in Node: if DuckDB cannot read them typed, frame them again with salvage. */
+  readonly unchecked: boolean;
+  /** The source index of the first record read (non-zero for a grown blob). */
   readonly recBase: number;
-  /** Byte ranges of the records in readPath order, when framed in Node (else located on demand). */
-  readonly pieces: readonly Piece[] | null;
+  /** Where each framed record came from, when framed in Node (direct files are located on demand). */
+  readonly records: FramedRecords | null;
   readonly content: Content;
   readonly errors: ErrorRow[];
   readonly checkpoint: Omit<
@@ -61,20 +66,62 @@ export type NotReady =
     };
 
 /**
+ * A complete records blob up to this size is read by DuckDB directly; a larger one is copied into
+ * parts (see frame.ts), since DuckDB holds a whole file in memory while it reads it.
+ */
+const DIRECT_MAX_BYTES = 8 << 20;
+
+/** What the ingest passes to every preparation. */
+export interface PrepareOptions {
+  readonly tempDir: string;
+  /** Frame in Node and check every record (after DuckDB could not read the item typed). */
+  readonly forceNode?: boolean;
+  readonly forceKind?: ReferenceKind | 'flow-logs';
+  readonly inflate?: InflateLimits;
+}
+
+/**
  * Decides how to read one item. Whole, complete records blobs take the fast path (DuckDB reads the
- * file itself, Node reads 128 KiB); everything else is framed in Node: object streams, gzip, grown
- * blobs (only the new bytes) and anything DuckDB could not read typed.
+ * file itself, Node reads 128 KiB); larger ones are copied into parts as they are; everything else
+ * is framed and checked in Node: object streams, grown blobs (only the new bytes), truncated blobs
+ * and anything DuckDB could not read typed. Gzip files are inflated into a temporary file first.
  */
 export async function prepare(
   item: SourceItem,
   cp: Checkpoint | undefined,
-  tempDir: string,
-  forceNode = false,
-  forceKind?: ReferenceKind | 'flow-logs',
+  options: PrepareOptions,
 ): Promise<Prepared | NotReady> {
+  const { tempDir, forceNode = false, forceKind } = options;
   if (!forceNode && cp && cp.size === item.size && cp.mtimeMs === item.mtimeMs)
     return { kind: 'unchanged', item };
-  const content = await openContent(item);
+  let content: Content;
+  try {
+    content = await openContent(item, tempDir, options.inflate);
+  } catch (err) {
+    if (!(err instanceof InflateLimitError)) throw err;
+    return rejectedUnread(item, err.message);
+  }
+  try {
+    const result = await prepareContent(item, cp, content, tempDir, forceNode, forceKind);
+    // What is not read by a batch is settled from its checkpoint and errors, or from the content
+    // (a reference file), which then disposes of it.
+    if (result.kind === 'unchanged' || result.kind === 'skipped' || result.kind === 'rejected')
+      await content.dispose();
+    return result;
+  } catch (err) {
+    await content.dispose();
+    throw err;
+  }
+}
+
+async function prepareContent(
+  item: SourceItem,
+  cp: Checkpoint | undefined,
+  content: Content,
+  tempDir: string,
+  forceNode: boolean,
+  forceKind: ReferenceKind | 'flow-logs' | undefined,
+): Promise<Prepared | NotReady> {
   const headBytes = await content.read(0, HEAD_BYTES);
   if (forceKind && forceKind !== 'flow-logs') return reference(item, content, forceKind);
   let head = headBytes.toString('utf8');
@@ -112,10 +159,12 @@ export async function prepare(
     }
   }
 
-  if (!forceNode && mode !== 'grown' && det.framing === 'records' && content.directPath) {
+  let complete = false;
+  if (!forceNode && mode !== 'grown' && det.framing === 'records') {
     const tailStart = Math.max(0, content.length - TAIL_BYTES);
     const end = closingBracket(await content.read(tailStart, content.length), tailStart, 'records');
-    if (end > 0) {
+    complete = end > 0;
+    if (complete && content.directPath && content.length <= DIRECT_MAX_BYTES) {
       // The batch may wait a while before it runs: keep no bytes in memory meanwhile.
       content.release();
       return {
@@ -123,10 +172,11 @@ export async function prepare(
         item,
         format: det.format,
         mode,
-        readPath: content.directPath,
+        parts: [{ path: content.directPath, recBase: 0, bytes: content.length }],
         direct: true,
+        unchecked: true,
         recBase: 0,
-        pieces: null,
+        records: null,
         content,
         errors,
         checkpoint: checkpointOf(item, det.format, end, -1),
@@ -135,98 +185,56 @@ export async function prepare(
       };
     }
   }
-  return frameInNode(item, det.format, det.framing, content, from, recBase, mode, errors, tempDir);
+  return framed(item, det.format, det.framing, content, from, recBase, mode, errors, tempDir, complete);
 }
 
-async function frameInNode(
+/** An item framed in Node (see frame.ts): raw parts for a large complete blob, else checked records. */
+async function framed(
   item: SourceItem,
   format: FlowFormat,
-  framing: 'records' | 'array' | 'stream',
+  framing: Framing,
   content: Content,
   from: number,
   recBase: number,
   mode: Prepared['mode'],
   errors: ErrorRow[],
   tempDir: string,
+  raw: boolean,
 ): Promise<Prepared | NotReady> {
-  const buf = await content.read(from, content.length);
-  const start = from === 0 ? bodyStart(buf, framing) : 0;
-  if (start < 0)
+  const f = await frameInNode({
+    item,
+    format,
+    framing,
+    content,
+    from,
+    recBase,
+    mode: raw ? 'raw' : 'salvage',
+    tempDir,
+  });
+  if ('badStart' in f)
     return rejected(
       item,
       content,
       `expected ${framing === 'records' ? '{"records":[' : '['} at the start`,
-      buf.toString('utf8', 0, 200),
+      f.badStart,
     );
-  const split = splitPieces(buf, start, framing !== 'stream');
-  const records: string[] = [];
-  const pieces: Piece[] = [];
-  split.pieces.forEach((p, i) => {
-    const abs: Piece = { start: from + p.start, end: from + p.end };
-    pieces.push(abs);
-    const text = buf.toString('utf8', p.start, p.end);
-    const where = {
-      SourceUri: item.uri,
-      Format: format.name,
-      ByteOffset: abs.start,
-      RecordIndex: recBase + i,
-    };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      errors.push({
-        ...where,
-        Level: 'record',
-        TupleIndex: null,
-        Reason: `invalid JSON: ${(err as Error).message}`,
-        RawText: cutRaw(text),
-      });
-      records.push('null');
-      return;
-    }
-    const { record, problems } = format.salvage(parsed);
-    for (const pr of problems)
-      errors.push({
-        ...where,
-        Level: pr.tupleIndex === null ? 'record' : 'tuple',
-        TupleIndex: pr.tupleIndex,
-        Reason: pr.reason,
-        RawText: cutRaw(pr.raw),
-      });
-    records.push(JSON.stringify(record));
-  });
-  for (const j of split.junk) {
-    errors.push({
-      SourceUri: item.uri,
-      Format: format.name,
-      Level: 'record',
-      ByteOffset: from + j.start,
-      RecordIndex: null,
-      TupleIndex: null,
-      Reason: j.reason,
-      RawText: cutRaw(buf.toString('utf8', j.start, Math.min(j.end, j.start + 4096))),
-    });
-  }
-  const readPath = join(tempDir, `${encodeURIComponent(item.uri).slice(-120)}-${from}.json`);
-  await writeFile(readPath, `{"records":[${records.join(',')}]}`);
-  const consumed = from + split.consumedEnd;
-  const fp = await fingerprint(content, consumed);
+  const fp = await fingerprint(content, f.consumed);
   content.release();
   return {
     kind: 'ready',
     item,
     format,
     mode,
-    readPath,
+    parts: f.parts,
     direct: false,
+    unchecked: raw,
     recBase,
-    pieces,
+    records: f.records,
     content,
-    errors,
-    checkpoint: checkpointOf(item, format, consumed, recBase + pieces.length),
+    errors: [...errors, ...f.errors],
+    checkpoint: checkpointOf(item, format, f.consumed, recBase + f.records.sourceCount),
     fingerprint: () => Promise.resolve(fp),
-    bytes: buf.length,
+    bytes: f.bytes,
   };
 }
 
@@ -276,6 +284,24 @@ async function reference(item: SourceItem, content: Content, ref: ReferenceKind)
   return { kind: 'reference', item, ref, content, checkpoint };
 }
 
+/** A file rejected before its content could be read (a gzip bomb): reported once, like any rejected file. */
+function rejectedUnread(item: SourceItem, reason: string): NotReady {
+  const checkpoint: Checkpoint = {
+    uri: item.uri,
+    format: null,
+    size: item.size,
+    mtimeMs: item.mtimeMs,
+    consumedOffset: 0,
+    recordsConsumed: 0,
+    fingerprint: '',
+    tuplesRead: 0,
+    tuplesStored: 0,
+    tuplesRejected: 0,
+    duplicatesSkipped: 0,
+  };
+  return { kind: 'rejected', item, error: fileError(item, null, reason, null), checkpoint };
+}
+
 async function rejected(item: SourceItem, content: Content, reason: string, head: string): Promise<NotReady> {
   // Checkpointing a rejected file means an unchanged bad file is reported once, not on every run.
   const checkpoint: Checkpoint = {
@@ -292,4 +318,11 @@ async function rejected(item: SourceItem, content: Content, reason: string, head
     duplicatesSkipped: 0,
   };
   return { kind: 'rejected', item, error: fileError(item, null, reason, head.slice(0, 200)), checkpoint };
+}
+
+/** Deletes what preparing an item wrote: its part files and a gzip file's inflated copy. */
+export async function disposePrepared(p: Prepared | NotReady): Promise<void> {
+  if (p.kind === 'ready' && !p.direct)
+    await Promise.all(p.parts.map((part) => rm(part.path, { force: true })));
+  if (p.kind === 'ready' || p.kind === 'reference') await p.content.dispose();
 }

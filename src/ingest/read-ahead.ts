@@ -1,7 +1,6 @@
 import type { SourceItem } from '../sources/source.js';
 import type { Checkpoint } from './checkpoint.js';
-import type { ReferenceKind } from '../enrich/reference.js';
-import { prepare, type NotReady, type Prepared } from './prepare.js';
+import { prepare, type NotReady, type Prepared, type PrepareOptions } from './prepare.js';
 
 /** How many items are read and checked at the same time (their file reads overlap). */
 const CONCURRENCY = 8;
@@ -21,8 +20,7 @@ export interface PreparedItem {
 export async function* prepareAhead(
   items: readonly SourceItem[],
   checkpoints: ReadonlyMap<string, Checkpoint>,
-  tempDir: string,
-  kind?: ReferenceKind | 'flow-logs',
+  options: PrepareOptions,
 ): AsyncIterable<PreparedItem> {
   let active = 0;
   const waiting: (() => void)[] = [];
@@ -30,7 +28,7 @@ export async function* prepareAhead(
     while (active >= CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
     active++;
     try {
-      return await prepare(item, checkpoints.get(item.uri), tempDir, false, kind);
+      return await prepare(item, checkpoints.get(item.uri), options);
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     } finally {

@@ -4,9 +4,9 @@ import { ident } from '../schema/tables.js';
 import { FLOW_TUPLE_ROWS, ROW_KIND, tupleRowInsert } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store, Value } from '../store/store.js';
 import type { Prepared } from './prepare.js';
-import { sqlJsonRows, sqlString } from './sql-literal.js';
+import { SqlParams, sqlJsonRows } from './sql-literal.js';
 
-/** The batch's items: filename DuckDB reports -> item id, record base, path facts, uri. */
+/** The batch's part files: filename DuckDB reports -> item id, part number, record base, path facts, uri. */
 export const ITEMS = '_vnetflow_items';
 
 /**
@@ -23,26 +23,31 @@ export async function insertBatch(
   batchId: number,
   whileInserting: () => void = () => undefined,
 ): Promise<void> {
-  const rows = items.map((p, id) => ({
-    filename: p.readPath,
-    id,
-    base: p.recBase,
-    mac: p.item.pathInfo.mac,
-    flowlog: p.item.pathInfo.flowLogId,
-    uri: p.item.uri,
-  }));
+  const rows = items.flatMap((p, id) =>
+    p.parts.map((part, k) => ({
+      filename: part.path,
+      id,
+      part: k,
+      base: part.recBase,
+      mac: p.item.pathInfo.mac,
+      flowlog: p.item.pathInfo.flowLogId,
+      uri: p.item.uri,
+    })),
+  );
   await store.run(
-    `CREATE OR REPLACE TEMP TABLE ${ITEMS} (filename VARCHAR, item_id INTEGER, rec_base BIGINT, path_mac VARCHAR, path_flowlog VARCHAR, uri VARCHAR)`,
+    `CREATE OR REPLACE TEMP TABLE ${ITEMS} (filename VARCHAR, item_id INTEGER, part INTEGER, rec_base BIGINT, path_mac VARCHAR, path_flowlog VARCHAR, uri VARCHAR)`,
   );
   const shape = {
     filename: 'VARCHAR',
     id: 'INTEGER',
+    part: 'INTEGER',
     base: 'BIGINT',
     mac: 'VARCHAR',
     flowlog: 'VARCHAR',
     uri: 'VARCHAR',
   };
-  await store.run(`INSERT INTO ${ITEMS} SELECT * FROM ${sqlJsonRows(rows, shape)}`);
+  const params = new SqlParams();
+  await store.run(`INSERT INTO ${ITEMS} SELECT * FROM ${sqlJsonRows(rows, shape, params)}`, params.values);
   const byFormat = new Map<FlowFormat, Prepared[]>();
   for (const p of items) {
     const group = byFormat.get(p.format);
@@ -51,7 +56,7 @@ export async function insertBatch(
   }
   let first = true;
   for (const [format, group] of byFormat) {
-    const inserting = store.run(insertSql(format, group, batchId));
+    const inserting = store.run(insertSql(format, group, batchId), [partPaths(group)]);
     // Node's share of the batch (hashing fingerprints) starts once DuckDB is busy, not before.
     if (first) whileInserting();
     first = false;
@@ -59,18 +64,26 @@ export async function insertBatch(
   }
 }
 
-/** The records of a group of files as `recs(item_id, uri, rec_idx, nrec, r, path_mac, path_flowlog)`. */
+/** The part files of a group of items: the `$1` of every statement over recsSql. */
+function partPaths(group: readonly Prepared[]): string[] {
+  return group.flatMap((p) => p.parts.map((part) => part.path));
+}
+
+/**
+ * The records of a group of items as `recs(item_id, uri, rec_idx, nrec, r, path_mac, path_flowlog)`,
+ * read from the part files bound as `$1` (see partPaths). rec_idx is the framed index: the source
+ * record index for a direct file; see FramedRecords for an item framed in Node.
+ */
 function recsSql(format: FlowFormat, group: readonly Prepared[]): string {
-  const files = group.map((p) => sqlString(p.readPath)).join(', ');
   // read_json holds one whole top-level object in memory, so the limit follows the largest file.
-  const largest = Math.max(...group.map((p) => p.bytes));
+  const largest = Math.max(...group.flatMap((p) => p.parts.map((part) => part.bytes)));
   const maxObject = Math.max(16 << 20, 2 ** Math.ceil(Math.log2(largest + 1024)));
   const columns = `{records: '${format.recordType.replace(/\s+/g, ' ').replace(/'/g, "''")}[]'}`;
   // nrec: how many records the source has up to the end of this read (its checkpoint's count).
   return `(SELECT i.item_id, i.uri, i.rec_base + x.rec_idx AS rec_idx, i.rec_base + x.nrec AS nrec, x.r,
       i.path_mac, i.path_flowlog FROM (
       SELECT j.filename, unnest(j.records) AS r, unnest(range(len(j.records))) AS rec_idx, len(j.records) AS nrec
-      FROM read_json([${files}], columns = ${columns}, format = 'unstructured', records = true, filename = true,
+      FROM read_json($1, columns = ${columns}, format = 'unstructured', records = true, filename = true,
         maximum_object_size = ${maxObject}) j) x
     JOIN ${ITEMS} i ON i.filename = x.filename)`;
 }
@@ -183,6 +196,7 @@ export async function groupSizes(
       `SELECT item_id, rec_idx, list_transform(coalesce(${n.outer}, []), lambda o:
          list_transform(coalesce(${n.inner}, []), lambda g: len(coalesce(${n.tuples}, [])))) AS sizes
        FROM ${recordsSql(format, group)} WHERE item_id || ':' || rec_idx IN (${keys})`,
+      [partPaths(group)],
     );
     for (const r of rows) {
       const sizes = (r.sizes as Value[][]).map((inner) => inner.map(Number));
@@ -196,7 +210,7 @@ export async function groupSizes(
 export async function recordCounts(store: Store, items: readonly Prepared[]): Promise<number[]> {
   const out: number[] = [];
   for (const p of items) {
-    const [r] = await store.rows(`SELECT count(*) AS n FROM ${recsSql(p.format, [p])}`);
+    const [r] = await store.rows(`SELECT count(*) AS n FROM ${recsSql(p.format, [p])}`, [partPaths([p])]);
     out.push(p.recBase + Number(r.n));
   }
   return out;

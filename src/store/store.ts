@@ -1,6 +1,13 @@
 /** A plain value read back from the store: bigints within 2^53 become numbers. */
 export type Value = string | number | bigint | boolean | null | Value[] | { [k: string]: Value };
 
+/**
+ * A value bound to a `$n` placeholder. Anything that came from input (file paths, URIs, raw text,
+ * JSON of rows) reaches the database this way, never spliced into SQL text: raw bytes can hold a
+ * NUL or a quote that no literal survives.
+ */
+export type SqlParam = string | number | bigint | boolean | null | readonly string[];
+
 /** A row as an object keyed by column name. */
 export type Row = Record<string, Value>;
 
@@ -16,10 +23,10 @@ export interface Table {
  */
 export interface Store {
   readonly dialect: 'duckdb';
-  /** Runs one statement; returns the number of rows it changed. */
-  run(sql: string): Promise<number>;
-  /** Runs a query and returns its rows as objects. */
-  rows(sql: string): Promise<Row[]>;
+  /** Runs one statement (`params` bind `$1`, `$2`, ...); returns the number of rows it changed. */
+  run(sql: string, params?: readonly SqlParam[]): Promise<number>;
+  /** Runs a query (`params` bind `$1`, `$2`, ...) and returns its rows as objects. */
+  rows(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
   /** Runs a query and returns columns and rows, for display. */
   table(sql: string): Promise<Table>;
   /** Runs fn inside one transaction: all of its statements commit together or none do. */

@@ -81,37 +81,40 @@ function fileItem(path: string, size: number, mtimeMs: number, explicit: boolean
     localPath: path,
     explicit,
     pathInfo: parseBlobPath(path),
-    async read(start, end) {
-      const buf = Buffer.alloc(Math.max(0, end - start));
-      // Reads until the buffer is full or the file ends, with a read at a buffer offset.
-      const fill = async (readAt: (got: number) => number | Promise<number>): Promise<Buffer> => {
-        let got = 0;
-        while (got < buf.length) {
-          const n = await readAt(got);
-          if (n === 0) break;
-          got += n;
-        }
-        return got === buf.length ? buf : buf.subarray(0, got);
-      };
-      // Small reads (the head and tail ingest looks at, 8-64 KiB) are synchronous: on a local file
-      // one is a few microseconds, where the promise API's round trip through the thread pool cost
-      // more than the read, and a few hundred of them came before the insert could start.
-      if (buf.length <= SYNC_READ_BYTES) {
-        const fd = openSync(path, 'r');
-        try {
-          return await fill((got) => readSync(fd, buf, got, buf.length - got, start + got));
-        } finally {
-          closeSync(fd);
-        }
-      }
-      const fh = await open(path, 'r');
-      try {
-        return await fill(async (got) => (await fh.read(buf, got, buf.length - got, start + got)).bytesRead);
-      } finally {
-        await fh.close();
-      }
-    },
+    read: (start, end) => readFileRange(path, start, end),
   };
+}
+
+/** Reads bytes [start, end) of a local file (fewer at its end). */
+export async function readFileRange(path: string, start: number, end: number): Promise<Buffer> {
+  const buf = Buffer.alloc(Math.max(0, end - start));
+  // Reads until the buffer is full or the file ends, with a read at a buffer offset.
+  const fill = async (readAt: (got: number) => number | Promise<number>): Promise<Buffer> => {
+    let got = 0;
+    while (got < buf.length) {
+      const n = await readAt(got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === buf.length ? buf : buf.subarray(0, got);
+  };
+  // Small reads (the head and tail ingest looks at, 8-64 KiB) are synchronous: on a local file
+  // one is a few microseconds, where the promise API's round trip through the thread pool cost
+  // more than the read, and a few hundred of them came before the insert could start.
+  if (buf.length <= SYNC_READ_BYTES) {
+    const fd = openSync(path, 'r');
+    try {
+      return await fill((got) => readSync(fd, buf, got, buf.length - got, start + got));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const fh = await open(path, 'r');
+  try {
+    return await fill(async (got) => (await fh.read(buf, got, buf.length - got, start + got)).bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 function describe(err: unknown): string {

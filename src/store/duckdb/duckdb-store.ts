@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { flowTuples } from '../../schema/flow-tuples.js';
 import { createTableSql, tables } from '../../schema/tables.js';
 import { internalTablesSql } from '../internal-tables.js';
@@ -6,7 +6,7 @@ import { flowTuplesDdl } from './flow-tuples-layout.js';
 import { flowsDdl, STALE_FLOWS_DROP_SQL, STALE_FLOWS_LAYOUT_SQL } from './flows-layout.js';
 import { ntaDdl, STALE_NTA_SQL, staleNtaDropSql } from './nta-layout.js';
 import { flows, ntaNetAnalytics } from '../../schema/analytics-tables.js';
-import type { Row, Store, Table, Value } from '../store.js';
+import type { Row, SqlParam, Store, Table, Value } from '../store.js';
 
 /** Options for opening a DuckDB store. */
 export interface DuckDBStoreOptions {
@@ -72,13 +72,15 @@ class DuckDBStore implements Store {
     return new DuckDBStore(this.instance, conn, false);
   }
 
-  async run(sql: string): Promise<number> {
-    const result = await this.conn.run(sql);
+  async run(sql: string, params?: readonly SqlParam[]): Promise<number> {
+    const result = params?.length ? await this.conn.run(sql, bind(params)) : await this.conn.run(sql);
     return Number(result.rowsChanged);
   }
 
-  async rows(sql: string): Promise<Row[]> {
-    const reader = await this.conn.runAndReadAll(sql);
+  async rows(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+    const reader = params?.length
+      ? await this.conn.runAndReadAll(sql, bind(params))
+      : await this.conn.runAndReadAll(sql);
     const names = reader.columnNames();
     return reader.getRows().map((r) => {
       const row: Row = {};
@@ -113,6 +115,13 @@ class DuckDBStore implements Store {
     this.conn.closeSync();
     if (this.owner) this.instance.closeSync();
   }
+}
+
+/** Parameters as the binding takes them: a list of strings becomes a LIST value. */
+function bind(params: readonly SqlParam[]): DuckDBValue[] {
+  return params.map((p) =>
+    Array.isArray(p) ? listValue([...(p as readonly string[])]) : (p as DuckDBValue),
+  );
 }
 
 /** Converts a DuckDB value to a plain JSON-friendly value. */
