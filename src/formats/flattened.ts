@@ -44,6 +44,5 @@ export const flattened: FlowFormat = {
     };
     return { record: clean, problems: [] };
   },
-  // One tuple per object: nothing to split.
-  split: (record) => [{ record, tuples: 1 }],
+  tuplesKey: null,
 };

@@ -58,9 +58,8 @@ export interface FlowFormat {
    */
   salvage(record: unknown): { record: unknown; problems: RecordProblem[] };
   /**
-   * Splits a record as salvage returns it into records of at most `maxTuples` tuples each, in tuple
-   * order, with each one's tuple count: a giant record (a busy NIC's minute) is read in pieces
-   * DuckDB holds comfortably. A record with fewer tuples comes back as it is.
+   * The key whose arrays hold a record's tuples (at the end of `nesting`), or null when a record
+   * holds one tuple: a giant record is cut into pieces by these lists (see split-record.ts).
    */
-  split(record: unknown, maxTuples: number): { record: unknown; tuples: number }[];
+  readonly tuplesKey: string | null;
 }

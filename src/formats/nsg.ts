@@ -1,6 +1,5 @@
 import type { FlowFormat, RecordProblem } from './format.js';
 import { arr, int, obj, str, tupleText } from './salvage-helpers.js';
-import { splitOuter } from './split-record.js';
 import { counter, epochToTimestamp, ipValid, port, recordTime, timeInRange } from './sql-fragments.js';
 
 const RECORD_TYPE = `STRUCT("time" VARCHAR, systemId VARCHAR, category VARCHAR, resourceId VARCHAR,
@@ -89,13 +88,5 @@ export const nsg: FlowFormat = {
     };
     return { record: clean, problems };
   },
-  split(record, maxTuples) {
-    const r = record as { properties: { Version: number | null; flows: Record<string, unknown>[] } | null };
-    if (!r.properties) return [{ record, tuples: 0 }];
-    const props = r.properties;
-    return splitOuter(props.flows, 'flows', 'flowTuples', maxTuples).map((p) => ({
-      record: { ...r, properties: { ...props, flows: p.outer } },
-      tuples: p.tuples,
-    }));
-  },
+  tuplesKey: 'flowTuples',
 };

@@ -1,6 +1,5 @@
 import type { FlowFormat, RecordProblem } from './format.js';
 import { arr, int, obj, str, tupleText } from './salvage-helpers.js';
-import { splitOuter } from './split-record.js';
 import { recordTime } from './sql-fragments.js';
 import { vnetTupleSql } from './vnet-tuple-sql.js';
 
@@ -56,12 +55,5 @@ export const vnetV4: FlowFormat = {
     };
     return { record: clean, problems };
   },
-  split(record, maxTuples) {
-    const r = record as { flowRecords: { flows: Record<string, unknown>[] } | null };
-    if (!r.flowRecords) return [{ record, tuples: 0 }];
-    return splitOuter(r.flowRecords.flows, 'flowGroups', 'flowTuples', maxTuples).map((p) => ({
-      record: { ...r, flowRecords: { flows: p.outer } },
-      tuples: p.tuples,
-    }));
-  },
+  tuplesKey: 'flowTuples',
 };

@@ -6,6 +6,7 @@ import type { SourceItem } from '../sources/source.js';
 import type { Content } from './content.js';
 import { cutRaw, type ErrorRow } from './errors.js';
 import { FramedRecords } from './framed-records.js';
+import { splitRecordBytes } from '../formats/split-record.js';
 
 /** One file DuckDB reads for an item, in records framing, with the framed index of its first record. */
 export interface Part {
@@ -137,43 +138,28 @@ class FrameWriter {
     if (this.pendingBytes >= FRAME_LIMITS.partBytes) await this.flush();
   }
 
-  private async record(
-    start: number,
-    end: number,
-    window: Buffer | null,
-    windowStart: number,
-  ): Promise<void> {
+  private async record(start: number, end: number, window: Buffer | null, windowStart: number): Promise<void> {
     const { content, mode, format } = this.input;
     const size = end - start;
     this.bytes += size;
     const source = this.records.sourceCount;
     if (size > FRAME_LIMITS.maxRecordBytes) {
       const head = await content.read(start, start + 4096);
-      this.errors.push(
-        this.error(
-          start,
-          source,
-          `record of ${mib(size)} is over the ${mib(FRAME_LIMITS.maxRecordBytes)} limit`,
-          head.toString('utf8'),
-        ),
-      );
-      this.records.add(start, end);
-      return this.emit('null');
+      const reason = `record of ${mib(size)} is over the ${mib(FRAME_LIMITS.maxRecordBytes)} limit`;
+      this.errors.push(this.error(start, source, reason, head.toString('utf8')));
+      return this.whole(start, end, 'null');
     }
-    const bytes = window
-      ? window.subarray(start - windowStart, end - windowStart)
-      : await content.read(start, end);
-    if (mode === 'raw' && size <= FRAME_LIMITS.rawRecordBytes) {
-      this.records.add(start, end);
-      // A copy: the window's memory is reused for the next window.
-      return this.emit(window ? Buffer.from(bytes) : bytes);
+    const bytes = window ? window.subarray(start - windowStart, end - windowStart) : await content.read(start, end);
+    if (mode === 'raw') {
+      // A copy of what lies in the window: its memory is reused for the next window.
+      if (size <= FRAME_LIMITS.rawRecordBytes) return this.whole(start, end, window ? Buffer.from(bytes) : bytes);
+      return this.split(start, end, bytes);
     }
     const text = bytes.toString('utf8');
     const parsed = parseRecord(text);
     if (!parsed.ok) {
       this.errors.push(this.error(start, source, `invalid JSON: ${parsed.message}`, text));
-      this.records.add(start, end);
-      return this.emit('null');
+      return this.whole(start, end, 'null');
     }
     const { record, problems } = format.salvage(parsed.value);
     for (const pr of problems)
@@ -183,20 +169,22 @@ class FrameWriter {
         TupleIndex: pr.tupleIndex,
       });
     const json = JSON.stringify(record);
-    if (json.length <= FRAME_LIMITS.rawRecordBytes) {
-      this.records.add(start, end);
-      return this.emit(json);
-    }
-    // A giant record: pieces of about chunkBytes, by tuple count (tuples are of similar size).
-    const [whole] = format.split(record, Number.MAX_SAFE_INTEGER);
-    const perPiece = Math.max(1, Math.floor((whole.tuples * FRAME_LIMITS.chunkBytes) / json.length));
-    const pieces = format.split(record, perPiece);
-    this.records.addSplit(
-      start,
-      end,
-      pieces.map((p) => p.tuples),
-    );
-    for (const p of pieces) await this.emit(JSON.stringify(p.record));
+    if (json.length <= FRAME_LIMITS.rawRecordBytes) return this.whole(start, end, json);
+    return this.split(start, end, Buffer.from(json));
+  }
+
+  private async whole(start: number, end: number, text: Buffer | string): Promise<void> {
+    this.records.add(start, end);
+    await this.emit(text);
+  }
+
+  /** A giant record, read as pieces of about chunkBytes of tuples each (see split-record.ts). */
+  private async split(start: number, end: number, bytes: Buffer): Promise<void> {
+    const key = this.input.format.tuplesKey;
+    const split = key === null ? null : splitRecordBytes(bytes, key, FRAME_LIMITS.chunkBytes);
+    if (!split) return this.whole(start, end, bytes);
+    this.records.addSplit(start, end, split.tuples);
+    for (const piece of split.pieces) await this.emit(piece);
   }
 
   private error(offset: number, source: number | null, reason: string, raw: string): ErrorRow {
