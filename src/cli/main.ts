@@ -72,9 +72,14 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError || (err as Error)?.name === 'UnreadablePathError') {
+    const name = (err as Error)?.name;
+    if (err instanceof UsageError || name === 'UnreadablePathError' || name === 'MissingDatabaseError') {
       console.error((err as Error).message);
       process.exitCode = 2;
+    } else if (/could not set lock on file/i.test((err as Error)?.message ?? '')) {
+      // Another process writes the database (DuckDB allows one writer, or many readers).
+      console.error(`vnetflow: the database is in use by another process: ${(err as Error).message}`);
+      process.exitCode = 1;
     } else {
       console.error(`vnetflow: ${(err as Error)?.stack ?? String(err)}`);
       process.exitCode = 1;

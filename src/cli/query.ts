@@ -83,7 +83,7 @@ Examples:
       console.log(compiled.sql);
       return 0;
     }
-    const store = await openDuckDBStore({ path: db });
+    const store = await openDuckDBStore({ path: db, readOnly: true });
     try {
       const rows = (await store.table(compiled.sql)).rows;
       const result = { columns: compiled.columns, rows };
@@ -140,7 +140,7 @@ interface Answer {
  * A line that is not a query object is answered with an error too, never skipped.
  */
 async function batch(db: string, defaultNow: Date): Promise<number> {
-  const store = await openDuckDBStore({ path: db });
+  const store = await openDuckDBStore({ path: db, readOnly: true });
   let failed = 0;
   try {
     let lineNo = 0;

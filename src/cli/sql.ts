@@ -36,7 +36,7 @@ Examples:
       throw new UsageError(`sql: --format must be table, csv or json, got ${JSON.stringify(format)}`);
     if (positionals.length !== 1)
       throw new UsageError('sql: give exactly one SQL statement, quoted (see vnetflow sql --help)');
-    const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined) });
+    const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined), readOnly: true });
     try {
       console.log(render(await store.table(positionals[0]), format as OutputFormat));
       return 0;

@@ -106,14 +106,15 @@ let inflated = 0;
 async function openGzip(item: SourceItem, tempDir: string, limits: InflateLimits): Promise<Content> {
   const path = join(tempDir, `inflated-${++inflated}.json`);
   const fd = openSync(path, 'w');
-  let compressedIn = 0;
   let out = 0;
+  const gunzip = createGunzip();
+  // Compressed bytes the inflater has taken in (not read ahead of it): the ratio's denominator.
+  const compressedIn = (): number => gunzip.bytesWritten;
   let damage: string | undefined;
   async function* compressed(): AsyncGenerator<Buffer> {
     for (let pos = 0; pos < item.size; pos += READ_CHUNK) {
       const chunk = await item.read(pos, Math.min(item.size, pos + READ_CHUNK));
       if (chunk.length === 0) return;
-      compressedIn += chunk.length;
       yield chunk;
     }
   }
@@ -124,10 +125,10 @@ async function openGzip(item: SourceItem, tempDir: string, limits: InflateLimits
       out += chunk.length;
       if (out > limits.maxBytes)
         return done(new InflateLimitError(`gzip: inflates to more than ${mb(limits.maxBytes)}, the limit`));
-      if (out > limits.ratioAfter && out / Math.max(1, compressedIn) > limits.maxRatio)
+      if (out > limits.ratioAfter && out / Math.max(1, compressedIn()) > limits.maxRatio)
         return done(
           new InflateLimitError(
-            `gzip: inflates more than ${limits.maxRatio} to 1 (${mb(compressedIn)} to over ${mb(out)}): a decompression bomb`,
+            `gzip: inflates more than ${limits.maxRatio} to 1 (${mb(compressedIn())} to over ${mb(out)}): a decompression bomb`,
           ),
         );
       try {
@@ -139,7 +140,7 @@ async function openGzip(item: SourceItem, tempDir: string, limits: InflateLimits
     },
   });
   try {
-    await pipeline(Readable.from(compressed()), createGunzip(), sink);
+    await pipeline(Readable.from(compressed(), { highWaterMark: 1 }), gunzip, sink);
   } catch (err) {
     if (err instanceof InflateLimitError) {
       closeSync(fd);
@@ -168,7 +169,7 @@ function mb(bytes: number): string {
 }
 
 const EDGE = 8 * 1024;
-const READ_CHUNK = 1 << 20;
+const READ_CHUNK = 256 << 10;
 
 const WINDOW = 64 * 1024;
 

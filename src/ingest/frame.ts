@@ -138,7 +138,12 @@ class FrameWriter {
     if (this.pendingBytes >= FRAME_LIMITS.partBytes) await this.flush();
   }
 
-  private async record(start: number, end: number, window: Buffer | null, windowStart: number): Promise<void> {
+  private async record(
+    start: number,
+    end: number,
+    window: Buffer | null,
+    windowStart: number,
+  ): Promise<void> {
     const { content, mode, format } = this.input;
     const size = end - start;
     this.bytes += size;
@@ -149,10 +154,13 @@ class FrameWriter {
       this.errors.push(this.error(start, source, reason, head.toString('utf8')));
       return this.whole(start, end, 'null');
     }
-    const bytes = window ? window.subarray(start - windowStart, end - windowStart) : await content.read(start, end);
+    const bytes = window
+      ? window.subarray(start - windowStart, end - windowStart)
+      : await content.read(start, end);
     if (mode === 'raw') {
       // A copy of what lies in the window: its memory is reused for the next window.
-      if (size <= FRAME_LIMITS.rawRecordBytes) return this.whole(start, end, window ? Buffer.from(bytes) : bytes);
+      if (size <= FRAME_LIMITS.rawRecordBytes)
+        return this.whole(start, end, window ? Buffer.from(bytes) : bytes);
       return this.split(start, end, bytes);
     }
     const text = bytes.toString('utf8');

@@ -43,34 +43,66 @@ export class FileSource implements Source {
   }
 
   async *list(): AsyncIterable<SourceItem | Skipped> {
-    for (const p of this.paths) yield* await collect(resolve(p), true);
+    // A file reached twice (through a link, or named twice) is read once, under the first name in
+    // walk order: which one wins does not depend on the concurrent walk's timing.
+    const seen = new Set<string>();
+    for (const p of this.paths) {
+      for (const { key, entry } of await collect(resolve(p), true, new Set())) {
+        if (key !== null) {
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        yield entry;
+      }
+    }
   }
+}
+
+/** A walk result with the identity (device and inode) of a file, to read each real file once. */
+interface Walked {
+  readonly key: string | null;
+  readonly entry: SourceItem | Skipped;
 }
 
 /**
  * Everything under a path, in name order. Subdirectories are listed concurrently: a storage tree
  * is about twenty levels deep with one blob per leaf folder, and walking it one readdir or stat at
- * a time was most of the listing time.
+ * a time was most of the listing time. Links are followed, but never into a directory that is one
+ * of the walk's own ancestors (`up -> ..`, a link to the tree's root): each such loop would
+ * otherwise be followed 40 levels deep, with the tree copied at every level.
  */
-async function collect(path: string, explicit: boolean): Promise<(SourceItem | Skipped)[]> {
+async function collect(path: string, explicit: boolean, ancestors: ReadonlySet<string>): Promise<Walked[]> {
   let info;
   try {
     info = await stat(path);
   } catch (err) {
-    return [{ uri: pathToFileURL(path).href, reason: `unreadable: ${describe(err)}`, unreadable: true }];
+    return [unreadable(path, `unreadable: ${describe(err)}`)];
   }
+  const key = `${info.dev}:${info.ino}`;
   if (info.isFile())
-    return explicit || WALK_NAMES.test(path) ? [fileItem(path, info.size, info.mtimeMs, explicit)] : [];
+    return explicit || WALK_NAMES.test(path)
+      ? [{ key, entry: fileItem(path, info.size, info.mtimeMs, explicit) }]
+      : [];
   if (!info.isDirectory()) return [];
+  if (ancestors.has(key))
+    return [
+      {
+        key: null,
+        entry: { uri: pathToFileURL(path).href, reason: 'a link to a directory above it: not followed' },
+      },
+    ];
   let names: string[];
   try {
     names = (await readdir(path)).filter((n) => !n.startsWith('.')).sort();
   } catch (err) {
-    return [
-      { uri: pathToFileURL(path).href, reason: `unreadable directory: ${describe(err)}`, unreadable: true },
-    ];
+    return [unreadable(path, `unreadable directory: ${describe(err)}`)];
   }
-  return (await Promise.all(names.map((n) => collect(join(path, n), false)))).flat();
+  const inside = new Set(ancestors).add(key);
+  return (await Promise.all(names.map((n) => collect(join(path, n), false, inside)))).flat();
+}
+
+function unreadable(path: string, reason: string): Walked {
+  return { key: null, entry: { uri: pathToFileURL(path).href, reason, unreadable: true } };
 }
 
 function fileItem(path: string, size: number, mtimeMs: number, explicit: boolean): SourceItem {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { flowTuples } from '../../schema/flow-tuples.js';
 import { createTableSql, tables } from '../../schema/tables.js';
@@ -14,11 +15,27 @@ export interface DuckDBStoreOptions {
   readonly path: string;
   /** DuckDB memory_limit, e.g. '384MB'. Keeps peak RSS bounded whatever the input size. */
   readonly memoryLimit?: string;
+  /**
+   * Open an existing database for reading only: any number of readers can share the file (a
+   * writer excludes them all), and a missing file is an error instead of a new empty database.
+   */
+  readonly readOnly?: boolean;
+}
+
+/** A database that a reading command was pointed at does not exist. */
+export class MissingDatabaseError extends Error {
+  constructor(readonly path: string) {
+    super(`no database at ${path}: ingest into it first (vnetflow ingest --db ${path} PATH), or give --db`);
+    this.name = 'MissingDatabaseError';
+  }
 }
 
 /** Opens (creating if needed) a DuckDB database with the vnetflow tables. */
 export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Store> {
+  if (options.readOnly && options.path !== ':memory:' && !existsSync(options.path))
+    throw new MissingDatabaseError(options.path);
   const instance = await DuckDBInstance.create(options.path, {
+    ...(options.readOnly && options.path !== ':memory:' ? { access_mode: 'READ_ONLY' } : {}),
     // Extensions are never downloaded: json, parquet and icu are built into the binding.
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
@@ -33,6 +50,8 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
   // All timestamps are UTC; pinning the zone keeps TIMESTAMPTZ -> TIMESTAMP casts independent of the host.
   await conn.run("SET TimeZone = 'UTC'");
   const store = new DuckDBStore(instance, conn);
+  // A reader takes the tables as they are: creating or upgrading them is the writers' work.
+  if (options.readOnly) return store;
   const old = await conn.runAndReadAll(
     `SELECT 1 FROM duckdb_tables() WHERE table_name = '${flowTuples.name}' AND database_name = current_database()`,
   );
