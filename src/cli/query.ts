@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { compileKql, formatDiagnostic, KqlError, position, type CompiledKql } from '../kql/run.js';
+import {
+  compileKql,
+  formatDiagnostic,
+  isTooDeep,
+  KqlError,
+  position,
+  tooComplex,
+  type CompiledKql,
+} from '../kql/run.js';
 import { jsonValue, textValue } from '../kql/values.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import type { Store } from '../store/store.js';
@@ -100,7 +108,7 @@ Examples:
       }
       return 0;
     } catch (err) {
-      console.error(`query: ${(err as Error).message}`);
+      console.error(`query: ${isTooDeep(err) ? tooComplex(query).message : (err as Error).message}`);
       return 1;
     } finally {
       store.close();
@@ -181,7 +189,8 @@ async function answerLine(store: Store, line: string, lineNo: number, defaultNow
   try {
     compiled = compileKql(kql, at);
   } catch (err) {
-    if (!(err instanceof KqlError)) throw err;
+    // Every line gets its answer line: an internal failure is this query's error, not the batch's.
+    if (!(err instanceof KqlError)) return fail(`internal error: ${(err as Error)?.message ?? String(err)}`);
     return fail(
       err.message,
       err.diagnostics.map((d) => ({ message: d.message, ...position(kql, d.start) })),
@@ -196,6 +205,7 @@ async function answerLine(store: Store, line: string, lineNo: number, defaultNow
       render: compiled.render,
     };
   } catch (err) {
+    if (isTooDeep(err)) return fail(tooComplex(kql).message);
     return fail((err as Error).message);
   }
 }

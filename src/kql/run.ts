@@ -34,6 +34,38 @@ export interface KqlResult {
 
 /** Compiles KQL to SQL for DuckDB (analyzer first: a query with errors never runs). */
 export function compileKql(query: string, now: Date): CompiledKql {
+  try {
+    return compileChecked(query, now);
+  } catch (err) {
+    // Kusto's analyzer and our lowering recurse over the syntax tree: a chain of thousands of lets
+    // or hundreds of joins exhausts the stack. That is this query's error, never the process's.
+    if (err instanceof RangeError && /call stack/i.test(err.message)) throw tooComplex(query);
+    throw err;
+  }
+}
+
+/** The error for a query nested beyond what can be compiled or run. */
+export function tooComplex(query: string): KqlError {
+  return new KqlError(
+    [
+      {
+        message:
+          'query too complex: its let statements, joins or expressions nest too deeply to compile; split it into smaller queries or materialize() the intermediate results',
+        start: 0,
+        length: query.length,
+        severity: 'Error',
+      },
+    ],
+    query,
+  );
+}
+
+/** True for the engine's error about a query nested too deeply to run. */
+export function isTooDeep(err: unknown): boolean {
+  return /max(imum)? expression depth|call stack/i.test((err as Error)?.message ?? '');
+}
+
+function compileChecked(query: string, now: Date): CompiledKql {
   const { code, diagnostics } = analyze(query);
   const errors = diagnostics.filter((d) => d.severity === 'Error');
   if (errors.length > 0) {
@@ -49,12 +81,43 @@ export function compileKql(query: string, now: Date): CompiledKql {
   }
   try {
     const q = lower(code);
+    const joins = countJoins(q);
+    if (joins > MAX_JOINS)
+      throw new KqlError(
+        [
+          {
+            message: `query too complex: ${joins} joins in one query (at most ${MAX_JOINS}), since planning time grows much faster than the joins: split it, or materialize() the intermediate results`,
+            start: 0,
+            length: query.length,
+            severity: 'Error',
+          },
+        ],
+        query,
+      );
     return { sql: new DuckDBCompiler(now).compile(q), columns: q.columns, render: q.render };
   } catch (err) {
     if (err instanceof UnsupportedError)
       throw new KqlError([{ message: err.message, start: err.start, length: 1, severity: 'Error' }], query);
     throw err;
   }
+}
+
+/** The most joins one query may have: DuckDB's join planning grows much faster than their count. */
+const MAX_JOINS = 64;
+
+/** Join nodes anywhere in a lowered query (iteratively: the tree may be deep). */
+function countJoins(root: unknown): number {
+  let joins = 0;
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null || seen.has(node)) continue;
+    seen.add(node);
+    if ((node as { kind?: unknown }).kind === 'join') joins++;
+    for (const v of Object.values(node)) if (typeof v === 'object' && v !== null) stack.push(v);
+  }
+  return joins;
 }
 
 /** Runs KQL over the store; `now` pins now() and ago() for reproducible results. */
