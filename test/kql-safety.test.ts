@@ -206,3 +206,14 @@ test('giant and deeply nested queries are refused or compiled, never crash', asy
   assert.equal(await check('print x = 1; print y = 2'), 'refused');
   await check(`print x = ${Array.from({ length: 400 }, (_, i) => i).join(' + ')}`);
 });
+
+test('queries nested past what can be compiled are their own clear error, in a batch too', () => {
+  const lets = Array.from({ length: 2000 }, (_, i) => `let v${i} = ${i ? `v${i - 1} + 1` : '1'};`).join('\n');
+  const joins = `let a = datatable(k:long)[1];\na${' | join kind=inner (a) on k'.repeat(200)} | count`;
+  for (const query of [`${lets}\nprint v1999`, joins]) {
+    assert.throws(
+      () => compileKql(query, NOW),
+      (err: unknown) => err instanceof KqlError && /query too complex/.test(err.message),
+    );
+  }
+});

@@ -318,6 +318,11 @@ test('vnetflow query --jsonl: one answer line per input line, errors included; n
       kql: 'print big = 9007199254740993, t = 1d + 90m, d = datetime(2022-09-14 09:00:03.599), r = real(nan), j = dynamic({"a": [1]}) | render table',
     }),
     JSON.stringify({ id: 4, kql: 'print n = now()', now: '2022-01-02T03:04:05Z' }),
+    JSON.stringify({
+      id: 5,
+      kql: `${Array.from({ length: 2000 }, (_, i) => `let v${i} = ${i ? `v${i - 1} + 1` : '1'};`).join('\n')}\nprint v1999`,
+    }),
+    JSON.stringify({ id: 6, kql: 'print x = 6' }),
   ];
   const r = run(['query', '--jsonl', '--db', db], lines.join('\n'));
   assert.equal(r.status, 1, 'a failed query makes the exit code 1');
@@ -325,7 +330,9 @@ test('vnetflow query --jsonl: one answer line per input line, errors included; n
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.equal(out.length, 5, 'the blank line is skipped, every other line answered');
+  assert.equal(out.length, 7, 'the blank line is skipped, every other line answered');
+  assert.match((out[5].error as { message: string }).message, /query too complex/);
+  assert.deepEqual(out[6].rows, [[6]], 'the batch goes on after a query too complex to compile');
   assert.deepEqual(out[0], {
     id: 1,
     columns: [{ name: 'Count', type: 'long' }],
