@@ -47,7 +47,12 @@ Options:
                 service-tags, threat-intel, dns-logs or geo-db
   --batch-mb N  input megabytes per transaction (default 256): smaller batches commit more often,
                 larger ones run faster; memory use does not grow with it
+  --max-file-mb N  the most a .gz file may inflate to (default 4096); a larger one, or one that
+                inflates more than 200 to 1 (a decompression bomb), is rejected into IngestErrors
   -h, --help    show this help
+
+No file can stop a run: random bytes, bombs, giant blobs (read in parts of about 8 MB), deep
+nesting, link loops and unreadable entries each end as IngestErrors rows (docs/ingest.md).
 
 Exit codes: 0 ok (even if some input was rejected: see IngestErrors), 1 a file could not be
 read, 2 usage error or a path that does not exist.
@@ -62,6 +67,7 @@ Examples:
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
       'batch-mb': { type: 'string' },
+      'max-file-mb': { type: 'string' },
       kind: { type: 'string' },
       'no-analytics': { type: 'boolean' },
       interval: { type: 'string' },
@@ -88,6 +94,11 @@ Examples:
         throw new UsageError(
           `ingest: --batch-mb must be a positive number, got ${JSON.stringify(values['batch-mb'])}`,
         );
+      const maxFileMb = Number((values['max-file-mb'] as string | undefined) ?? '4096');
+      if (!(maxFileMb > 0))
+        throw new UsageError(
+          `ingest: --max-file-mb must be a positive number, got ${JSON.stringify(values['max-file-mb'])}`,
+        );
       const kind = values.kind as string | undefined;
       if (
         kind !== undefined &&
@@ -102,6 +113,7 @@ Examples:
         store,
         sources: [source],
         batchBytes: Math.round(batchMb * 1024 * 1024),
+        maxInflatedBytes: Math.round(maxFileMb * 1024 * 1024),
         onProgress: (p) => bar.update(p),
       });
       bar.done();

@@ -9,7 +9,8 @@ export const sqlCommand: Command = {
   help: `Usage: vnetflow sql [--db FILE] [--format table|csv|json] SQL
 
 Runs DuckDB SQL over the vnetflow database and prints the result. This is a local tool for
-power users and scripts; it is never exposed over a network.
+power users and scripts; it is never exposed over a network. The database is opened read-only,
+so several can run at once (not while an ingest writes it), and a missing file is an error.
 
 Tables: FlowTuples (one row per flow tuple), IngestErrors (rejected input, with where and why),
 NTANetAnalytics, NTAIpDetails, NTATopologyDetails, Flows, DNSQueryLogs, ThreatIntelIndicators.
