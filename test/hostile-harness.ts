@@ -2,19 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { put, tempDir, v4Blob } from './helpers.js';
-
-/** A small seeded random source, so a failing tree can be built again from its seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { put, random, tempDir, v4Blob } from './helpers.js';
 
 /** What one round found; `problems` is empty when every property held. */
 export interface RoundResult {
@@ -65,9 +53,9 @@ export function hostileRound(seed: number, options: { files: number; giantMb: nu
     if (rnd() < 0.3) continue;
     hostile.push(kind);
     const at = join(tree, `h-${kind}`, 'PT1H.json');
-    const random = Buffer.from(Array.from({ length: 2000 }, () => Math.floor(rnd() * 256)));
-    if (kind === 'nul') put(at, Buffer.concat([Buffer.from([0]), random]));
-    else if (kind === 'random') put(at, random);
+    const noise = Buffer.from(Array.from({ length: 2000 }, () => Math.floor(rnd() * 256)));
+    if (kind === 'nul') put(at, Buffer.concat([Buffer.from([0]), noise]));
+    else if (kind === 'random') put(at, noise);
     else if (kind === 'truncated') put(at, blob(20).slice(0, -40));
     else if (kind === 'deep')
       put(`${at}.gz`, gzipSync(blob(3).replace('"1663', `${'['.repeat(50_000)}${']'.repeat(50_000)},"1663`)));

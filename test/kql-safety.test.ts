@@ -4,7 +4,7 @@ import { sqlString } from '../src/ingest/sql-literal.js';
 import { compileKql, KqlError } from '../src/kql/run.js';
 import { tables } from '../src/schema/tables.js';
 import type { Store } from '../src/store/store.js';
-import { memoryStore } from './helpers.js';
+import { memoryStore, random } from './helpers.js';
 
 /**
  * Safety: whatever KQL comes in, what goes to DuckDB is one SELECT over the schema's tables (or
@@ -18,18 +18,6 @@ const TABLES = new Set(tables.map((t) => t.name));
 /** Functions that read files, the network or settings, or run SQL of their own. */
 const FORBIDDEN =
   /^(read_|parquet_|glob$|sniff_csv|.*_scan$|query(_table)?$|getenv$|load$|install$|attach$|copy$|export_|import_|current_setting$|duckdb_|pragma_|sql_auto|json_execute_serialized_sql$)/i;
-
-/** A small seeded random source, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PAYLOADS = [
   `'; DROP TABLE FlowTuples; --`,

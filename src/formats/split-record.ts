@@ -1,3 +1,5 @@
+import { BACKSLASH, COLON, COMMA, isSpace, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './framing.js';
+
 /**
  * Where one tuple list sits in a record's bytes: its brackets and the commas between its elements
  * (element e runs from after comma e-1, or the `[`, to comma e, or the `]`). Commas only, not
@@ -17,19 +19,6 @@ function elements(list: TupleList, first: number, last: number): [number, number
     first === 0 ? list.open + 1 : list.commas[first - 1] + 1,
     last === list.size ? list.close : list.commas[last - 1],
   ];
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-
-function isSpace(b: number): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
 /**

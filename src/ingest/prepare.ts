@@ -286,37 +286,17 @@ async function reference(item: SourceItem, content: Content, ref: ReferenceKind)
 
 /** A file rejected before its content could be read (a gzip bomb): reported once, like any rejected file. */
 function rejectedUnread(item: SourceItem, reason: string): NotReady {
-  const checkpoint: Checkpoint = {
-    uri: item.uri,
-    format: null,
-    size: item.size,
-    mtimeMs: item.mtimeMs,
-    consumedOffset: 0,
-    recordsConsumed: 0,
-    fingerprint: '',
-    tuplesRead: 0,
-    tuplesStored: 0,
-    tuplesRejected: 0,
-    duplicatesSkipped: 0,
+  return {
+    kind: 'rejected',
+    item,
+    error: fileError(item, null, reason, null),
+    checkpoint: rejectedCheckpoint(item, ''),
   };
-  return { kind: 'rejected', item, error: fileError(item, null, reason, null), checkpoint };
 }
 
 async function rejected(item: SourceItem, content: Content, reason: string, head: string): Promise<NotReady> {
   // Checkpointing a rejected file means an unchanged bad file is reported once, not on every run.
-  const checkpoint: Checkpoint = {
-    uri: item.uri,
-    format: null,
-    size: item.size,
-    mtimeMs: item.mtimeMs,
-    consumedOffset: 0,
-    recordsConsumed: 0,
-    fingerprint: await fingerprint(content, Math.min(content.length, 1)),
-    tuplesRead: 0,
-    tuplesStored: 0,
-    tuplesRejected: 0,
-    duplicatesSkipped: 0,
-  };
+  const checkpoint = rejectedCheckpoint(item, await fingerprint(content, Math.min(content.length, 1)));
   return { kind: 'rejected', item, error: fileError(item, null, reason, head.slice(0, 200)), checkpoint };
 }
 
@@ -325,4 +305,20 @@ export async function disposePrepared(p: Prepared | NotReady): Promise<void> {
   if (p.kind === 'ready' && !p.direct)
     await Promise.all(p.parts.map((part) => rm(part.path, { force: true })));
   if (p.kind === 'ready' || p.kind === 'reference') await p.content.dispose();
+}
+
+function rejectedCheckpoint(item: SourceItem, fp: string): Checkpoint {
+  return {
+    uri: item.uri,
+    format: null,
+    size: item.size,
+    mtimeMs: item.mtimeMs,
+    consumedOffset: 0,
+    recordsConsumed: 0,
+    fingerprint: fp,
+    tuplesRead: 0,
+    tuplesStored: 0,
+    tuplesRejected: 0,
+    duplicatesSkipped: 0,
+  };
 }
