@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdtempSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,4 +88,33 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Writes a v4 blob of `records` records of `tuples` tuples each, one record at a time (a blob of
+ * hundreds of MB never sits in memory). Tuple n of the blob has ports that make it unique: source
+ * port 1024 + n % 60000, destination port 1 + n / 60000. Returns the tuple count.
+ */
+export function writeBigBlob(path: string, records: number, tuples: number, first = 0): number {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'w');
+  let n = first;
+  try {
+    writeSync(fd, '{"records":[');
+    for (let r = 0; r < records; r++) {
+      const list: string[] = [];
+      for (let k = 0; k < tuples; k++, n++)
+        list.push(
+          `"1663146003599,10.0.${(n >> 8) & 255}.${n & 255},192.0.2.7,${1024 + (n % 60000)},${1 + Math.floor(n / 60000)},6,O,B,NX,1,${n},1,1"`,
+        );
+      writeSync(
+        fd,
+        `${r ? ',' : ''}{"time":"2022-09-14T09:00:00Z","macAddress":"112233445566","flowRecords":{"flows":[{"aclID":"a${r}","flowGroups":[{"rule":"R","flowTuples":[${list.join(',')}]}]}]}}`,
+      );
+    }
+    writeSync(fd, ']}');
+  } finally {
+    closeSync(fd);
+  }
+  return n - first;
 }

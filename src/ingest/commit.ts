@@ -86,7 +86,7 @@ export async function commitBatch(
     );
     const counts = await readCounts(store, batch.length);
     // A file whose records all came out empty left no note to count them by: count them directly.
-    const silent = batch.filter((p, i) => p.direct && counts[i].recordsSeen === 0);
+    const silent = batch.filter((p, i) => p.records === null && counts[i].recordsSeen === 0);
     if (silent.length > 0) {
       const seen = await recordCounts(store, silent);
       silent.forEach((p, k) => {

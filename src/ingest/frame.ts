@@ -18,9 +18,9 @@ export interface Part {
 /**
  * The sizes that keep framing and DuckDB's read in bounded memory whatever the input's size.
  * DuckDB holds a whole part while it reads it (a 37 MB one-record blob ran out of its 192 MB), so
- * parts are a few MB; a record above RAW_RECORD_BYTES is parsed in Node and split by tuples into
- * records of about CHUNK_BYTES; a record over MAX_RECORD_BYTES is rejected (parsing it would take
- * several times its size in Node's heap).
+ * parts are a few MB; a record above rawRecordBytes is split in its bytes by its tuple lists into
+ * records of about chunkBytes (split-record.ts); a record over maxRecordBytes is rejected (Node
+ * holds it whole while splitting it, and the checked path parses it: several times its size).
  */
 export const FRAME_LIMITS = {
   window: 4 << 20,
@@ -81,7 +81,7 @@ export async function frameInNode(input: FrameInput): Promise<Framed | { readonl
   }
   scanner.finish(content.length);
   await out.take(scanner, Buffer.alloc(0), content.length);
-  await out.flush();
+  await out.flush(true);
   return {
     parts: out.parts,
     records: out.records,
@@ -117,8 +117,10 @@ class FrameWriter {
     scanner.junk.length = 0;
   }
 
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
+  /** Writes the pending records as a part; `last`: even none, if no part was written yet. */
+  async flush(last = false): Promise<void> {
+    // An item with no complete record still gets one (empty) part: every item of a batch is read.
+    if (this.pending.length === 0 && !(last && this.parts.length === 0)) return;
     const path = join(this.input.tempDir, `part-${++partCount}.json`);
     const body = this.pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p));
     const joined: Buffer[] = [Buffer.from('{"records":[')];

@@ -175,8 +175,8 @@ async function runBatch(
       throw new Error(`${message} (try a smaller --batch-mb, or free memory)`, { cause: err });
     if (!/invalid input|conversion|json|malformed/i.test(message)) throw err;
     // DuckDB could not read a file typed (invalid JSON, a wrong type deep inside), and the
-    // transaction was rolled back. Frame the direct files in Node instead, where each record is
-    // parsed and checked on its own, and try the batch once more.
+    // transaction was rolled back. Frame the unchecked files (direct, or copied into parts as they
+    // are) in Node instead, where each record is parsed and checked on its own, and try once more.
     for (let i = 0; i < batch.length; i++) {
       if (!batch[i].unchecked) continue;
       const again = await prepare(batch[i].item, checkpoints.get(batch[i].item.uri), {

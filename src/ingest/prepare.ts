@@ -25,13 +25,15 @@ export interface Prepared {
   readonly mode: 'new' | 'grown' | 'changed';
   /** The files DuckDB reads: the source itself (fast path) or part files in records framing. */
   readonly parts: readonly Part[];
-  /** DuckDB reads the source (or a gzip file's inflated copy) itself: one part, records as they are. */
-  readonly direct: boolean;
   /** Records were not checked in Node: if DuckDB cannot read them typed, frame them again with salvage. */
   readonly unchecked: boolean;
   /** The source index of the first record read (non-zero for a grown blob). */
   readonly recBase: number;
-  /** Where each framed record came from, when framed in Node (direct files are located on demand). */
+  /**
+   * Where each framed record came from, when framed in Node. Null for a direct item: DuckDB reads
+   * the source (or a gzip file's inflated copy) itself as its one part, and errors are located on
+   * demand.
+   */
   readonly records: FramedRecords | null;
   readonly content: Content;
   readonly errors: ErrorRow[];
@@ -105,8 +107,7 @@ export async function prepare(
     const result = await prepareContent(item, cp, content, tempDir, forceNode, forceKind);
     // What is not read by a batch is settled from its checkpoint and errors, or from the content
     // (a reference file), which then disposes of it.
-    if (result.kind === 'unchanged' || result.kind === 'skipped' || result.kind === 'rejected')
-      await content.dispose();
+    if (result.kind === 'skipped' || result.kind === 'rejected') await content.dispose();
     return result;
   } catch (err) {
     await content.dispose();
@@ -173,7 +174,6 @@ async function prepareContent(
         format: det.format,
         mode,
         parts: [{ path: content.directPath, recBase: 0, bytes: content.length }],
-        direct: true,
         unchecked: true,
         recBase: 0,
         records: null,
@@ -226,7 +226,6 @@ async function framed(
     format,
     mode,
     parts: f.parts,
-    direct: false,
     unchecked: raw,
     recBase,
     records: f.records,
@@ -302,7 +301,7 @@ async function rejected(item: SourceItem, content: Content, reason: string, head
 
 /** Deletes what preparing an item wrote: its part files and a gzip file's inflated copy. */
 export async function disposePrepared(p: Prepared | NotReady): Promise<void> {
-  if (p.kind === 'ready' && !p.direct)
+  if (p.kind === 'ready' && p.records)
     await Promise.all(p.parts.map((part) => rm(part.path, { force: true })));
   if (p.kind === 'ready' || p.kind === 'reference') await p.content.dispose();
 }
