@@ -4,6 +4,7 @@ import { ingestErrors } from '../schema/ingest-errors.js';
 import { ident } from '../schema/tables.js';
 import { FLOW_GROUPS, FLOW_SOURCES, FLOW_TUPLE_ROWS, ROW_KIND } from '../store/duckdb/flow-tuples-layout.js';
 import type { Store, Value } from '../store/store.js';
+import { canonicalizeAddresses } from './canonical-ips.js';
 import { upsertCheckpoints, type Checkpoint } from './checkpoint.js';
 import type { ErrorRow } from './errors.js';
 import type { SqlError } from './locate.js';
@@ -110,6 +111,7 @@ export async function commitBatch(
       `INSERT OR IGNORE INTO ${FLOW_GROUPS} (GroupKey, MacAddress, AclId, AclRule)
        SELECT GroupKey, mac, acl, "rule" FROM ${NOTES} WHERE grouping_set = ${BY_GROUP}`,
     );
+    await canonicalizeAddresses(store, batchId);
     if (counts.some((c) => c.tuplesRejected > 0 || c.recordsRejected > 0 || c.emptyRecords > 0))
       await store.run(`DELETE FROM ${FLOW_TUPLE_ROWS} WHERE IngestBatch = ${batchId} AND _kind IS NOT NULL`);
     const stored = (await dropDuplicates(store, batchId))

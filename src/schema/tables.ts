@@ -1,6 +1,7 @@
 import type { TableDef } from './column.js';
 import { flowTuples } from './flow-tuples.js';
 import { ingestErrors } from './ingest-errors.js';
+import { ipAddressSpellings } from './ip-spellings.js';
 import { flows, ntaIpDetails, ntaNetAnalytics, ntaTopologyDetails } from './analytics-tables.js';
 import { dnsQueryLogs, threatIntelIndicators } from './reference-tables.js';
 
@@ -8,6 +9,7 @@ import { dnsQueryLogs, threatIntelIndicators } from './reference-tables.js';
 export const tables: readonly TableDef[] = [
   flowTuples,
   ingestErrors,
+  ipAddressSpellings,
   dnsQueryLogs,
   threatIntelIndicators,
   ntaNetAnalytics,

@@ -3,7 +3,7 @@ import { UnsupportedError } from '../lower.js';
 import { escapeRegex } from '../regex.js';
 import { publicColumns, tables } from '../../schema/tables.js';
 import { ipv4Range, sqlIpv4Number, sqlIsPrivate } from '../../enrich/ip.js';
-import { ipv4Masked, ipv4Number, ipv6Compare, ipv6Masked, ipv6Text } from './ip-text.js';
+import { ipv4Masked, ipv4Number, ipv6Compare, ipv6Masked, ipv6Text } from '../../enrich/ip-text.js';
 
 /** String operators: how each compares two (case-folded unless _cs) texts, and whether it is negated. */
 const STRING_OPS: Readonly<

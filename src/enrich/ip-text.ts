@@ -1,4 +1,4 @@
-import { sqlIpv4Number } from '../../enrich/ip.js';
+import { sqlIpv4Number } from './ip.js';
 
 /**
  * IP addresses in text, as Kusto's ipv4_* and ipv6_* functions read them, in SQL: a number (IPv4:
@@ -120,5 +120,38 @@ export function ipv6Text(x: MaskedAddress): string {
     `CASE WHEN ${x.bits} <= 0 THEN 0::UHUGEINT ELSE (${x.value} >> (128 - ${x.bits})::UHUGEINT) << (128 - ${x.bits})::UHUGEINT END`,
     '__m',
     `CASE WHEN __m IS NOT NULL THEN array_to_string(list_transform(range(7, -1, -1), __i -> printf('%04x', ((__m >> (16 * __i)::UHUGEINT) & 65535::UHUGEINT)::INTEGER)), ':') END`,
+  );
+}
+
+/**
+ * An IPv6 address in its canonical text (RFC 5952): lower case, no leading zeros, the longest run
+ * of two or more zero groups (the first of equal runs) as `::`, and an IPv4-mapped address as
+ * `::ffff:a.b.c.d`. Null when the text is not an IPv6 address. One address written two ways
+ * (`2001:DB8:0:0::1`, `2001:db8::1`) would otherwise be two addresses to every group and join.
+ */
+export function ipv6Canonical(text: string): string {
+  const groups = `list_transform(range(7, -1, -1), __i -> ((__n >> (16 * __i)::UHUGEINT) & 65535::UHUGEINT)::INTEGER)`;
+  const hex = (list: string): string =>
+    `array_to_string(list_transform(${list}, __x -> printf('%x', __x)), ':')`;
+  // The length of the zero run starting at each group (0 where none starts).
+  const runs = `list_transform(range(8), __k -> CASE WHEN __g[__k + 1] = 0 AND (__k = 0 OR __g[__k] <> 0)
+      THEN coalesce(list_position(list_transform(__g[__k + 1:], __x -> __x <> 0), true) - 1, 8 - __k) ELSE 0 END)`;
+  const compressed = bind(
+    runs,
+    '__r',
+    bind(
+      `list_position(__r, list_max(__r))`,
+      '__at',
+      `CASE WHEN list_max(__r) < 2 THEN ${hex('__g')}
+        ELSE ${hex('__g[1:__at - 1]')} || '::' || ${hex('__g[__at + list_max(__r):]')} END`,
+    ),
+  );
+  const mapped = `'::ffff:' || ((__n >> 24::UHUGEINT) & 255::UHUGEINT) || '.' || ((__n >> 16::UHUGEINT) & 255::UHUGEINT)
+    || '.' || ((__n >> 8::UHUGEINT) & 255::UHUGEINT) || '.' || (__n & 255::UHUGEINT)`;
+  return bind(
+    ipv6Number(text),
+    '__n',
+    `CASE WHEN __n IS NULL THEN NULL WHEN (__n >> 32::UHUGEINT) = 65535::UHUGEINT THEN ${mapped}
+      ELSE ${bind(groups, '__g', compressed)} END`,
   );
 }
