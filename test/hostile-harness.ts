@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { put, random, tempDir, v4Blob, writeBigBlob } from './helpers.js';
@@ -14,7 +14,7 @@ export interface RoundResult {
 }
 
 /** The kinds of hostile file a tree can hold; each must end as IngestErrors rows, never a crash. */
-const HOSTILE = [
+export const HOSTILE = [
   'nul',
   'random',
   'truncated',
@@ -24,7 +24,36 @@ const HOSTILE = [
   'nul-tuple',
   'loop',
   'dangling',
+  'fifo',
+  'growing',
 ] as const;
+
+/**
+ * A blob that changes while it is read, as Azure's do: a record appended before the closing `]}`
+ * every few milliseconds, written in place, and every seventh step the whole blob truncated and
+ * written again (a re-upload). Runs in its own process; touches `done` when the last record is in.
+ */
+const WRITER = `
+  import { fstatSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+  const { path, recordsPath, done, delayMs } = JSON.parse(process.env.VNETFLOW_WRITER);
+  const records = JSON.parse(readFileSync(recordsPath, 'utf8'));
+  const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const fd = openSync(path, 'w');
+  writeSync(fd, '{"records":[' + records[0] + ']}');
+  for (let i = 1; i < records.length; i++) {
+    sleep(delayMs);
+    if (i % 7 === 0) {
+      ftruncateSync(fd, 0);
+      writeSync(fd, '{"records":[' + records.slice(0, i + 1).join(',') + ']}', 0);
+    } else writeSync(fd, ',' + records[i] + ']}', fstatSync(fd).size - 2);
+  }
+  closeSync(fd);
+  writeFileSync(done, '');`;
+
+/** Blocks for `ms` milliseconds (the harness is synchronous: each ingest is a spawnSync child). */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 
 /**
  * Builds a tree of good blobs mixed with hostile files, ingests it in a child process (twice), and
@@ -48,6 +77,7 @@ export function hostileRound(seed: number, options: { files: number; giantMb: nu
     put(join(tree, `g${f}`, rnd() < 0.3 ? 'PT1H.json.gz' : 'PT1H.json'), rnd() < 0.3 ? gzipSync(text) : text);
   }
   const hostile: string[] = [];
+  let writer: { done: string } | null = null;
   const expectErrors = new Set<string>();
   for (const kind of HOSTILE) {
     if (rnd() < 0.3) continue;
@@ -70,7 +100,27 @@ export function hostileRound(seed: number, options: { files: number; giantMb: nu
       symlinkSync('..', join(tree, 'h-loop', 'x', 'up'));
       symlinkSync(tree, join(tree, 'h-loop', 'root'));
     } else if (kind === 'dangling') symlinkSync(join(dir, 'nowhere'), join(tree, 'h-dangling.json'));
-    if (kind !== 'loop') expectErrors.add(kind === 'dangling' ? 'h-dangling.json' : `h-${kind}/`);
+    else if (kind === 'fifo') {
+      // A named pipe would block a reader forever: it must be reported, never opened.
+      put(join(tree, 'h-fifo', 'x.json'), blob(1));
+      spawnSync('mkfifo', [at]);
+    } else if (kind === 'growing') {
+      const records = Array.from({ length: 40 }, () => {
+        const text = blob(1 + Math.floor(rnd() * 30));
+        return text.slice('{"records":['.length, -']}'.length);
+      });
+      const recordsPath = join(dir, 'growing-records.json');
+      writeFileSync(recordsPath, JSON.stringify(records));
+      put(at, '');
+      writer = { done: join(dir, 'growing.done') };
+      const env = {
+        ...process.env,
+        VNETFLOW_WRITER: JSON.stringify({ path: at, recordsPath, done: writer.done, delayMs: 40 }),
+      };
+      spawn(process.execPath, ['--input-type=module', '-e', WRITER], { env, stdio: 'ignore' });
+    }
+    if (kind !== 'loop' && kind !== 'growing')
+      expectErrors.add(kind === 'dangling' ? 'h-dangling.json' : `h-${kind}/`);
   }
   // The NUL tuple and the invalid UTF-8 byte each spoil one good tuple; the truncated blob's one
   // record is cut, and an incomplete record is never stored: its 20 tuples are lost upstream.
@@ -86,7 +136,9 @@ export function hostileRound(seed: number, options: { files: number; giantMb: nu
   const expectedStored = n - spoiled;
   const db = join(dir, 'v.duckdb');
   const problems: string[] = [];
-  const run = (): { status: number | null; stored: number; read: number; rss: number; stderr: string } => {
+  const run = (
+    checkCount: boolean,
+  ): { status: number | null; stored: number; read: number; rss: number; stderr: string } => {
     const script = `
       import { openDuckDBStore } from ${JSON.stringify(new URL('../src/store/duckdb/duckdb-store.js', import.meta.url).href)};
       import { ingest } from ${JSON.stringify(new URL('../src/ingest/ingest.js', import.meta.url).href)};
@@ -112,7 +164,7 @@ export function hostileRound(seed: number, options: { files: number; giantMb: nu
       problems.push(`ingest did not finish: exit ${child.status}: ${child.stderr.slice(0, 500)}`);
       return { status: child.status, stored: 0, read: 0, rss: 0, stderr: child.stderr };
     }
-    if (out.c.n !== expectedStored || out.c.d !== expectedStored)
+    if (checkCount && (out.c.n !== expectedStored || out.c.d !== expectedStored))
       problems.push(`stored ${out.c.n} tuples (${out.c.d} distinct), expected ${expectedStored} once each`);
     for (const want of expectErrors)
       if (!out.errors.some((u) => u.includes(want))) problems.push(`no IngestErrors row for ${want}`);
@@ -124,12 +176,20 @@ export function hostileRound(seed: number, options: { files: number; giantMb: nu
       stderr: child.stderr,
     };
   };
-  const first = run();
-  const expectedExit = hostile.includes('dangling') ? 1 : 0;
-  if (first.status !== expectedExit) problems.push(`exit ${first.status}, expected ${expectedExit}`);
-  const second = run();
-  if (second.stored !== 0) problems.push(`the rerun stored ${second.stored} tuples`);
-  const peak = Math.max(first.rss, second.rss);
+  // With a blob changing under it, the first run sees some of it; one run after the writer is done
+  // must store the rest, exactly once.
+  const expectedExit = hostile.includes('dangling') || hostile.includes('fifo') ? 1 : 0;
+  const runs = [run(writer === null)];
+  if (writer !== null) {
+    for (let waited = 0; !existsSync(writer.done) && waited < 60_000; waited += 50) sleep(50);
+    if (!existsSync(writer.done)) problems.push('the growing blob writer did not finish');
+    runs.push(run(true));
+  }
+  for (const r of runs)
+    if (r.status !== expectedExit) problems.push(`exit ${r.status}, expected ${expectedExit}`);
+  const rerun = run(true);
+  if (rerun.stored !== 0) problems.push(`the rerun stored ${rerun.stored} tuples`);
+  const peak = Math.max(rerun.rss, ...runs.map((r) => r.rss));
   if (peak > 512 * 2 ** 20) problems.push(`peak RSS ${Math.round(peak / 2 ** 20)} MB`);
   return { seed, goodTuples: expectedStored, hostile, peakRssMb: Math.round(peak / 2 ** 20), problems };
 }

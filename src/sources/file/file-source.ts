@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -83,7 +83,11 @@ async function collect(path: string, explicit: boolean, ancestors: ReadonlySet<s
     return explicit || WALK_NAMES.test(path)
       ? [{ key, entry: fileItem(path, info.size, info.mtimeMs, explicit) }]
       : [];
-  if (!info.isDirectory()) return [];
+  if (!info.isDirectory())
+    // A named pipe would block the read forever, and a device has no end: neither is read.
+    return explicit || WALK_NAMES.test(path)
+      ? [unreadable(path, `unreadable: not a regular file (${special(info)})`)]
+      : [];
   if (ancestors.has(key))
     return [
       {
@@ -99,6 +103,12 @@ async function collect(path: string, explicit: boolean, ancestors: ReadonlySet<s
   }
   const inside = new Set(ancestors).add(key);
   return (await Promise.all(names.map((n) => collect(join(path, n), false, inside)))).flat();
+}
+
+function special(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isSocket()) return 'a socket';
+  return 'a device';
 }
 
 function unreadable(path: string, reason: string): Walked {
