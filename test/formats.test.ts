@@ -9,6 +9,7 @@ import {
   FIXTURES,
   ingestPaths,
   memoryStore,
+  nsgBlob,
   put,
   tempDir,
   v4Blob,
@@ -127,31 +128,9 @@ test('every tuple field variant: seconds, empty counters, IPv6, encryption codes
 
 test('NSG v1 and v2, gzip and NDJSON are recognised by content, not by name', async () => {
   const dir = tempDir();
-  const nsg = (version: number, tuples: string[]) =>
-    JSON.stringify({
-      records: [
-        {
-          time: '2017-02-16T22:00:32.8950000Z',
-          systemId: 'sys-1',
-          category: 'NetworkSecurityGroupFlowEvent',
-          resourceId:
-            '/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG1',
-          operationName: 'NetworkSecurityGroupFlowEvents',
-          properties: {
-            Version: version,
-            flows: [
-              {
-                rule: 'DefaultRule_DenyAllInBound',
-                flows: [{ mac: '00-0D-3A-F8-78-56', flowTuples: tuples }],
-              },
-            ],
-          },
-        },
-      ],
-    });
   put(
     join(dir, 'v1.data'),
-    nsg(1, [
+    nsgBlob(1, [
       '1487282421,42.119.146.95,10.1.0.4,51529,5358,T,I,D',
       '1487282370,10.1.0.4,13.67.143.118,50537,443,T,O,A',
     ]),
@@ -159,7 +138,7 @@ test('NSG v1 and v2, gzip and NDJSON are recognised by content, not by name', as
   put(
     join(dir, 'v2.bin'),
     gzipSync(
-      nsg(2, [
+      nsgBlob(2, [
         '1542110377,10.0.0.4,13.67.143.118,44931,443,T,O,A,B,,,,',
         '1542110437,10.0.0.4,13.67.143.118,44931,443,T,O,A,E,15,8489,12,7054',
       ]),

@@ -78,6 +78,28 @@ export function v4Blob(
   return `{"records":[${recs.join(',')}]}`;
 }
 
+/** A legacy NSG flow log blob (version 1 or 2) with one record of the given tuples. */
+export function nsgBlob(version: number, tuples: string[]): string {
+  return JSON.stringify({
+    records: [
+      {
+        time: '2017-02-16T22:00:32.8950000Z',
+        systemId: 'sys-1',
+        category: 'NetworkSecurityGroupFlowEvent',
+        resourceId:
+          '/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG1',
+        operationName: 'NetworkSecurityGroupFlowEvents',
+        properties: {
+          Version: version,
+          flows: [
+            { rule: 'DefaultRule_DenyAllInBound', flows: [{ mac: '00-0D-3A-F8-78-56', flowTuples: tuples }] },
+          ],
+        },
+      },
+    ],
+  });
+}
+
 /** A small seeded random source, so a failing case can be replayed from its seed. */
 export function random(seed: number): () => number {
   let s = seed >>> 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runKql } from '../src/kql/run.js';
-import { count, ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
+import { count, ingestPaths, memoryStore, nsgBlob, put, tempDir, v4Blob } from './helpers.js';
 
 // One IPv6 address can be written many ways (case, leading zeros, where the zeros are compressed).
 // Stored as written, one address would be several to every group, join and lookup, and the same
@@ -28,33 +28,7 @@ test('IPv6 addresses are stored in canonical form, the same tuple in two spellin
   );
   // The same tuple re-uploaded in another spelling: a duplicate.
   put(join(dir, 'b.json'), v4Blob([{ tuples: [tuple('fd00::6', '2001:db8::1:0:0:1')] }]));
-  const nsg = {
-    records: [
-      {
-        time: '2017-02-16T22:00:32.8950000Z',
-        systemId: 'sys-1',
-        category: 'NetworkSecurityGroupFlowEvent',
-        resourceId:
-          '/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG1',
-        operationName: 'NetworkSecurityGroupFlowEvents',
-        properties: {
-          Version: 2,
-          flows: [
-            {
-              rule: 'DefaultRule_DenyAllInBound',
-              flows: [
-                {
-                  mac: '00-0D-3A-F8-78-56',
-                  flowTuples: ['1542110377,FD00::6,10.0.0.4,44931,22,T,I,D,B,,,,'],
-                },
-              ],
-            },
-          ],
-        },
-      },
-    ],
-  };
-  put(join(dir, 'nsg.json'), JSON.stringify(nsg));
+  put(join(dir, 'nsg.json'), nsgBlob(2, ['1542110377,FD00::6,10.0.0.4,44931,22,T,I,D,B,,,,']));
   const store = await memoryStore();
   const s = await ingestPaths(store, [dir]);
   assert.equal(s.tuplesRejected, 1);
