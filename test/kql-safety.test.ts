@@ -4,7 +4,8 @@ import { sqlString } from '../src/ingest/sql-literal.js';
 import { compileKql, KqlError } from '../src/kql/run.js';
 import { tables } from '../src/schema/tables.js';
 import type { Store } from '../src/store/store.js';
-import { memoryStore, random } from './helpers.js';
+import { memoryStore } from './helpers.js';
+import { payloadQueries, tokenSoup } from './kql-fuzz-queries.js';
 
 /**
  * Safety: whatever KQL comes in, what goes to DuckDB is one SELECT over the schema's tables (or
@@ -18,97 +19,6 @@ const TABLES = new Set(tables.map((t) => t.name));
 /** Functions that read files, the network or settings, or run SQL of their own. */
 const FORBIDDEN =
   /^(read_|parquet_|glob$|sniff_csv|.*_scan$|query(_table)?$|getenv$|load$|install$|attach$|copy$|export_|import_|current_setting$|duckdb_|pragma_|sql_auto|json_execute_serialized_sql$)/i;
-
-const PAYLOADS = [
-  `'; DROP TABLE FlowTuples; --`,
-  `"; ATTACH '/tmp/x.db' AS x; --`,
-  `read_csv('/etc/passwd')`,
-  `') UNION SELECT * FROM read_text('/etc/passwd') --`,
-  `\\'; COPY FlowTuples TO '/tmp/out.csv'; --`,
-  `/* */ SELECT 1;`,
-  `\u0000`,
-  `$$ $tag$ E'\\x41'`,
-  `"" ] ) } ;;; `,
-  `getenv('HOME')`,
-  `\u2018quoted\u2019`,
-  `{"k": [1, 2, "x'y"]}`,
-];
-
-const TEMPLATES: ((p: string, q: string) => string)[] = [
-  (p) => `print x = ${JSON.stringify(p)}`,
-  (p) => `print x = @'${p.replace(/'/g, '')}'`,
-  (p) => `FlowTuples | where SrcIp == ${JSON.stringify(p)} | take 1`,
-  (p) => `FlowTuples | where SrcIp has ${JSON.stringify(p)} or DestIp contains ${JSON.stringify(p)} | count`,
-  (p) => `print ['${p.replace(/[\]']/g, '')}'] = 1`,
-  (p) => `Flows | extend ['${p.replace(/[\]']/g, '')}'] = 1 | take 1`,
-  (p) => `datatable(a:string)[${JSON.stringify(p)}] | extend b = strcat(a, ${JSON.stringify(p)})`,
-  (p) => `print d = parse_json(${JSON.stringify(p)})`,
-  (p) => `print t = trim(${JSON.stringify(p)}, "x"), r = replace_regex("a", ${JSON.stringify(p)}, "b")`,
-  (p) => `print e = extract(${JSON.stringify(p)}, 0, "abc")`,
-  (p) => `let v = ${JSON.stringify(p)}; FlowTuples | where FlowEncryption == v | take 1`,
-  (p) => `print x = dynamic({"a": ${JSON.stringify(p)}}).a`,
-  (p) => `print x = format_datetime(now(), ${JSON.stringify(p)})`,
-  (p) => `FlowTuples | where SrcIp in (${JSON.stringify(p)}, "x") | take 1`,
-  (p) => `${p}`,
-  (p) => `FlowTuples | ${p}`,
-  (p, q) => `FlowTuples | where SrcIp == "x" ${p} ${q}`,
-  (p) => `print x = 1 ${p}`,
-  (p) => `externaldata(a:string) [${JSON.stringify(p)}]`,
-  (p) => `evaluate sql_request(${JSON.stringify(p)})`,
-  (p) => `cluster(${JSON.stringify(p)}).database("x").FlowTuples`,
-  (p) => `${p} | take 1`,
-  (p) => `print s = ${JSON.stringify(p)} | parse s with * ${JSON.stringify(p)} a ${JSON.stringify(p)} b:long`,
-  (p) => `print s = "x" | parse-where kind=regex s with ${JSON.stringify(p)} a "," *`,
-  (p) => `print a = ipv6_compare(${JSON.stringify(p)}, "::1"), b = parse_ipv6(${JSON.stringify(p)})`,
-  (p) => `let l = dynamic([${JSON.stringify(p)}, 1]); FlowTuples | where SrcIp in (l) | take 1`,
-  (p) =>
-    `FlowTuples | take 3 | mv-apply x = pack_array(${JSON.stringify(p)}) on (extend y = strcat(x, ${JSON.stringify(p)}))`,
-];
-
-const TOKENS = [
-  'FlowTuples',
-  'Flows',
-  '|',
-  'where',
-  'project',
-  'extend',
-  'summarize',
-  'by',
-  'count()',
-  'take',
-  '10',
-  '(',
-  ')',
-  '[',
-  ']',
-  '"',
-  "'",
-  ';',
-  '--',
-  '//',
-  '/*',
-  '*/',
-  '==',
-  '=',
-  'and',
-  'or',
-  ',',
-  'SrcIp',
-  'DestPort',
-  'join',
-  'union',
-  'let',
-  'x',
-  'read_csv',
-  'datatable',
-  'print',
-  '$left',
-  '.',
-  'mv-expand',
-  '\\',
-  '`',
-  '$$',
-];
 
 /** Parses the generated SQL with DuckDB's own parser and checks what it may touch. */
 async function assertSafe(store: Store, sql: string, kql: string): Promise<void> {
@@ -169,22 +79,14 @@ async function check(kql: string): Promise<'refused' | 'compiled'> {
 
 test('hostile payloads in every place a query takes text give a safe SELECT or a clean error', async () => {
   const seen = { refused: 0, compiled: 0 };
-  const next = random(20261123);
-  for (const template of TEMPLATES)
-    for (const p of PAYLOADS)
-      seen[await check(template(p, PAYLOADS[Math.floor(next() * PAYLOADS.length)]))]++;
+  for (const query of payloadQueries()) seen[await check(query)]++;
   // Both outcomes occur: the payloads reach the SQL as data, and nonsense is refused.
   assert.ok(seen.compiled > 50, JSON.stringify(seen));
   assert.ok(seen.refused > 50, JSON.stringify(seen));
 });
 
 test('random token soup never escapes: a safe SELECT or a clean error', async () => {
-  const next = random(7);
-  for (let i = 0; i < 400; i++) {
-    const n = 1 + Math.floor(next() * 14);
-    const words = Array.from({ length: n }, () => TOKENS[Math.floor(next() * TOKENS.length)]);
-    await check(words.join(next() < 0.5 ? ' ' : ''));
-  }
+  for (const query of tokenSoup()) await check(query);
 });
 
 test('giant and deeply nested queries are refused or compiled, never crash', async () => {

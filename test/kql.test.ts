@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { compileKql, runKql } from '../src/kql/run.js';
+import { compileKql, KqlError, runKql } from '../src/kql/run.js';
 import type { Store } from '../src/store/store.js';
 import { CLI, count, ingestPaths, memoryStore, put, tempDir, v4Blob } from './helpers.js';
 
@@ -120,7 +120,34 @@ test("unsupported constructs are refused by name with their position; analyzer e
     assert.equal(err.diagnostics?.[0].start, q.indexOf('evaluate'));
     return true;
   });
+  // Refused after lowering, by the SQL compiler: still at the refused node, not at 1:1.
+  const cases: [string, string][] = [
+    ['FlowTuples\n| summarize b = make_bag(pack("a", SrcIp), 5) by DestIp', 'make_bag('],
+    ['print x = 1\n| extend y = indexof("abc", "b", 0, 1, 2)', 'indexof('],
+    ['FlowTuples | where SrcIp has strcat("1", "0")', 'SrcIp has'],
+    ['print x = dynamic([1])\n| extend z = x[tolong("0")]', 'x['],
+  ];
+  for (const [query, at] of cases)
+    assert.throws(
+      () => compileKql(query, NOW),
+      (err: Error & { diagnostics?: { start: number }[] }) => {
+        assert.match(err.message, /not supported yet/);
+        assert.equal(err.diagnostics?.[0].start, query.indexOf(at), `${query}: ${err.message}`);
+        return true;
+      },
+    );
   await assert.rejects(runKql(store, 'FlowTuples | where SrcIpp == "x"', NOW), /SrcIpp/);
+  // Queries that once crashed the process: the memo of overloads (a function met with more
+  // arguments, then fewer), and an exception inside Kusto.Language itself.
+  assert.deepEqual(
+    (await runKql(store, 'print s = strcat("a","","b"), e = strcat(tostring(int(null)),"z")', NOW)).rows,
+    [['ab', 'z']],
+  );
+  assert.throws(
+    () => compileKql('print c = countof("a,b", "a", 1h)', NOW),
+    (err: unknown) =>
+      err instanceof KqlError && /Kusto's analyzer could not check this query/.test(err.message),
+  );
   await assert.rejects(
     runKql(store, 'FlowTuples | where SrcIp == \u201C10.0.0.6\u201D', NOW),
     /typographic quote/,

@@ -226,6 +226,24 @@ export interface Query {
   readonly render: string | null;
 }
 
+/**
+ * Where in the query text each node came from (an offset), for errors found after lowering: a
+ * feature the compiler refuses points at its own line and column. Kept beside the nodes, not in
+ * them, so the IR stays what the query means.
+ */
+const positions = new WeakMap<object, number>();
+
+/** Records where a node came from (the first record wins: a let-bound value keeps its definition's). */
+export function placeAt<T extends object>(node: T, offset: number): T {
+  if (!positions.has(node) && Number.isInteger(offset) && offset >= 0) positions.set(node, offset);
+  return node;
+}
+
+/** Where a node came from in the query text, if known. */
+export function positionOf(node: object): number | undefined {
+  return positions.get(node);
+}
+
 /** The names of the columns a scalar reads, added to `into`. */
 export function columnRefs(s: Scalar, into: Set<string> = new Set()): Set<string> {
   switch (s.kind) {

@@ -15,6 +15,16 @@ type KustoNamespace = any;
 let kusto: KustoNamespace | null = null;
 
 /**
+ * Whether the speed-ups of Bridge.NET's runtime and of Kusto's overload resolution are applied
+ * (bridge-speedups.ts, kusto-speedups.ts). `VNETFLOW_KUSTO_PATCHES=0` turns both off: the
+ * analyzer is then Microsoft's code as shipped, slower but with nothing of ours inside it (CI runs
+ * the KQL tests both ways; a user who suspects a patch can compare).
+ */
+export function kustoPatches(): boolean {
+  return process.env.VNETFLOW_KUSTO_PATCHES !== '0';
+}
+
+/**
  * Microsoft's own Kusto parser and analyzer (Kusto.Language compiled to JavaScript by Bridge.NET).
  * It defines globals when its two scripts run, so it is loaded into this context once per
  * process, on first use: loading and the first parse cost about a second, which commands that
@@ -26,12 +36,13 @@ export function kustoLanguage(): KustoNamespace {
   const runtime = readFileSync(join(dir, 'bridge.min.js'), 'utf8');
   runInThisContext(runtime, { filename: 'bridge.min.js' });
   const g = globalThis as any;
-  speedUpBridge(g.Bridge, g.System, /@version\s*:\s*([\d.]+)/.exec(runtime)?.[1] ?? '');
+  const patched = kustoPatches();
+  if (patched) speedUpBridge(g.Bridge, g.System, /@version\s*:\s*([\d.]+)/.exec(runtime)?.[1] ?? '');
   runInThisContext(readFileSync(join(dir, 'Kusto.Language.Bridge.min.js'), 'utf8'), {
     filename: 'Kusto.Language.Bridge.min.js',
   });
   const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
-  speedUpKusto(g.Kusto.Language, g.Bridge, g.System, version);
+  if (patched) speedUpKusto(g.Kusto.Language, g.Bridge, g.System, version);
   kusto = g.Kusto.Language;
   return kusto;
 }

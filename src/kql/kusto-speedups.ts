@@ -11,7 +11,7 @@
  * not empty, go to the original.
  *
  * Memo keys are the symbols themselves, in WeakMaps (a long-running process that analyzes many
- * queries keeps no entry for types or globals it no longer holds). Applied only to the
+ * queries keeps no entry for types or globals it no longer holds), in a trie by argument type. Applied only to the
  * Kusto.Language version it was checked against; `test/kql-bridge-speedups.test.ts` compares the
  * memo's answer with the original's on every call while Kusto analyzes all the test queries.
  */
@@ -21,8 +21,20 @@
 /** The @kusto/language-service-next version whose Binder this memo mirrors. */
 const KUSTO_VERSION = '12.4.1';
 
-/** Per argument type (one level per argument), then per requireAllArgumentsMatch: the signatures. */
-type Level = WeakMap<object, Level | Map<boolean, readonly unknown[]>>;
+/**
+ * A node of the memo's trie: one level per argument type, so a call's path is its argument types
+ * in order; the answers (per requireAllArgumentsMatch) sit on the node where the path ends. A
+ * path can end at a node that longer calls pass through (a function met with two arguments, then
+ * with one), so a node holds both.
+ */
+interface MemoNode {
+  readonly next: WeakMap<object, MemoNode>;
+  answers?: Map<boolean, readonly unknown[]>;
+}
+
+function memoNode(): MemoNode {
+  return { next: new WeakMap() };
+}
 
 /** Whether a value can key a WeakMap. */
 function isKey(x: unknown): x is object {
@@ -55,7 +67,7 @@ export function speedUpKusto(kusto: any, bridge: any, system: any, version: stri
     return known;
   };
 
-  const memo = new WeakMap<object, Level>(); // per globals, then per signature list
+  const memo = new WeakMap<object, WeakMap<object, MemoNode>>(); // per globals, then per signature list
   binder.GetBestMatchingSignatures = function (
     signatures: any,
     args: any,
@@ -66,8 +78,7 @@ export function speedUpKusto(kusto: any, bridge: any, system: any, version: stri
     const count = system.Array.getCount(types, TypeSymbol);
     if (
       result.Count !== 0 ||
-      signatures === null ||
-      signatures === undefined ||
+      !isKey(signatures) ||
       args === null ||
       args === undefined ||
       system.Array.getCount(args, Expression) !== count ||
@@ -75,36 +86,29 @@ export function speedUpKusto(kusto: any, bridge: any, system: any, version: stri
     )
       return original.call(this, signatures, args, types, result, requireAll);
     const literals = hasIndicator(signatures);
-    let level: Level | undefined = memo.get(this._globals);
-    if (!level) memo.set(this._globals, (level = new WeakMap()));
-    let node: Level | Map<boolean, readonly unknown[]> | undefined = level;
-    let key: object = signatures;
-    for (let i = 0; i <= count; i++) {
-      if (i < count) {
-        const arg = system.Array.getItem(args, i, Expression);
-        if (
-          bridge.is(arg, StarExpression) ||
-          bridge.is(arg, SimpleNamedExpression) ||
-          (literals && bridge.is(arg, LiteralExpression))
-        )
-          return original.call(this, signatures, args, types, result, requireAll);
-      }
-      let next: Level | Map<boolean, readonly unknown[]> | undefined = (node as Level).get(key);
-      if (!next)
-        (node as Level).set(
-          key,
-          (next = i < count ? (new WeakMap() as Level) : new Map<boolean, readonly unknown[]>()),
-        );
-      node = next;
-      if (i < count) {
-        key = system.Array.getItem(types, i, TypeSymbol);
+    for (let i = 0; i < count; i++) {
+      const arg = system.Array.getItem(args, i, Expression);
+      if (
+        bridge.is(arg, StarExpression) ||
+        bridge.is(arg, SimpleNamedExpression) ||
+        (literals && bridge.is(arg, LiteralExpression)) ||
         // A WeakMap takes objects only; a missing type goes to the original.
-        if (!isKey(key)) return original.call(this, signatures, args, types, result, requireAll);
-      }
+        !isKey(system.Array.getItem(types, i, TypeSymbol))
+      )
+        return original.call(this, signatures, args, types, result, requireAll);
     }
-    const answers = node as Map<boolean, readonly unknown[]>;
+    let bySignatures = memo.get(this._globals);
+    if (!bySignatures) memo.set(this._globals, (bySignatures = new WeakMap()));
+    let node: MemoNode | undefined = bySignatures.get(signatures);
+    if (!node) bySignatures.set(signatures, (node = memoNode()));
+    for (let i = 0; i < count; i++) {
+      const type = system.Array.getItem(types, i, TypeSymbol) as object;
+      let next: MemoNode | undefined = node.next.get(type);
+      if (!next) node.next.set(type, (next = memoNode()));
+      node = next;
+    }
     const flag = Boolean(requireAll);
-    const known = answers.get(flag);
+    const known = node.answers?.get(flag);
     if (known) {
       for (const s of known) result.add(s);
       return;
@@ -112,7 +116,7 @@ export function speedUpKusto(kusto: any, bridge: any, system: any, version: stri
     original.call(this, signatures, args, types, result, requireAll);
     const found: unknown[] = [];
     for (let i = 0; i < result.Count; i++) found.push(result.getItem(i));
-    answers.set(flag, found);
+    (node.answers ??= new Map()).set(flag, found);
   };
   return true;
 }

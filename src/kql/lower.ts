@@ -11,14 +11,16 @@ import type {
   SortKey,
   Tabular,
 } from './ir.js';
+import { placeAt, positionOf } from './ir.js';
 import { kustoLanguage } from './kusto-language.js';
 import { captureGroups, escapeRegex } from './regex.js';
 
 /** A query construct the engine does not handle yet: named, with its position, never approximated. */
 export class UnsupportedError extends Error {
+  /** `start`: the offset in the query; undefined when the compiler refuses a node (see `located`). */
   constructor(
     readonly construct: string,
-    readonly start: number,
+    readonly start?: number,
   ) {
     super(`${construct} is not supported yet`);
     this.name = 'UnsupportedError';
@@ -394,6 +396,10 @@ function isTabular(n: any): boolean {
 }
 
 function scalar(n: any): Scalar {
+  return placeAt(scalarOf(n), n.TextStart);
+}
+
+function scalarOf(n: any): Scalar {
   const kind = kindOf(n);
   if (kind === 'ParenthesizedExpression') return scalar(n.Expression);
   if (kind === 'NameReference') {
@@ -682,7 +688,9 @@ function summarize(input: Tabular, n: any): Tabular {
       for (const p of ps) {
         const name = names[next++];
         const inner = `__agg${aggregates.length}`;
-        aggregates.push({ name: inner, fn: 'percentile', args: [x, p], type: x.type });
+        aggregates.push(
+          placeAt({ name: inner, fn: 'percentile', args: [x, p], type: x.type }, expr.TextStart),
+        );
         outputs.push({ name, expr: { kind: 'column', name: inner, type: x.type } });
       }
       return;
@@ -693,12 +701,12 @@ function summarize(input: Tabular, n: any): Tabular {
       const saved = aggregateCalls;
       aggregateCalls = null; // no aggregate inside an aggregate
       try {
-        aggregates.push({
-          name: inner,
-          fn,
-          args: items(call.ArgumentList.Expressions).map(scalar),
-          type: typeOf(call),
-        });
+        aggregates.push(
+          placeAt(
+            { name: inner, fn, args: items(call.ArgumentList.Expressions).map(scalar), type: typeOf(call) },
+            call.TextStart,
+          ),
+        );
       } finally {
         aggregateCalls = saved;
       }
@@ -718,7 +726,10 @@ function summarize(input: Tabular, n: any): Tabular {
   const grouped: Tabular = { kind: 'summarize', input, aggregates, by: byCols };
   // The common case, aggregates as they are, needs no second step.
   if (outputs.every((o, i) => o.expr.kind === 'column' && o.expr.name === `__agg${i}`))
-    return { ...grouped, aggregates: aggregates.map((a, i) => ({ ...a, name: outputs[i].name })) };
+    return {
+      ...grouped,
+      aggregates: aggregates.map((a, i) => placeAt({ ...a, name: outputs[i].name }, positionOf(a) ?? -1)),
+    };
   const pass = byCols.map((b): NamedScalar => ({
     name: b.name,
     expr: { kind: 'column', name: b.name, type: b.expr.type },
@@ -852,13 +863,10 @@ function makeSeries(input: Tabular, n: any): Tabular {
     const fill: Scalar = m.DefaultExpression
       ? scalar(m.DefaultExpression.Expression)
       : { kind: 'literal', type: 'long', value: 0 };
-    return {
-      name: names[by.length + i],
-      fn,
-      args: items(expr.ArgumentList.Expressions).map(scalar),
-      type,
-      fill,
-    };
+    return placeAt(
+      { name: names[by.length + i], fn, args: items(expr.ArgumentList.Expressions).map(scalar), type, fill },
+      expr.TextStart,
+    );
   });
   const axis = scalar(n.OnClause.Expression);
   if (axis.type !== 'datetime')
@@ -1028,6 +1036,10 @@ function join(input: Tabular, n: any, lookup = false): Tabular {
 }
 
 function tabular(n: any): Tabular {
+  return placeAt(tabularOf(n), n.TextStart);
+}
+
+function tabularOf(n: any): Tabular {
   const kind = kindOf(n);
   if (kind === 'PipeExpression' && kindOf(n.Operator) === 'RenderOperator') return tabular(n.Expression);
   if (kind === 'PipeExpression') return operator(tabular(n.Expression), n.Operator);

@@ -40,22 +40,27 @@ export function compileKql(query: string, now: Date): CompiledKql {
     // Kusto's analyzer and our lowering recurse over the syntax tree: a chain of thousands of lets
     // or hundreds of joins exhausts the stack. That is this query's error, never the process's.
     if (err instanceof RangeError && /call stack/i.test(err.message)) throw tooComplex(query);
-    throw err;
+    if (err instanceof KqlError) throw err;
+    // Whatever else fails inside is this query's error, never a stack trace or a lost batch.
+    throw wholeQueryError(`internal error: ${describe(err)} (please report it with the query)`, query);
   }
+}
+
+/** An error about the query as a whole (no one position to point at). */
+function wholeQueryError(message: string, query: string): KqlError {
+  return new KqlError([{ message, start: 0, length: query.length, severity: 'Error' }], query);
+}
+
+/** The message of anything thrown: a JS error or a .NET exception from Kusto.Language. */
+function describe(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message ? message : String(err);
 }
 
 /** The error for a query nested beyond what can be compiled or run. */
 export function tooComplex(query: string): KqlError {
-  return new KqlError(
-    [
-      {
-        message:
-          'query too complex: its let statements, joins or expressions nest too deeply to compile; split it into smaller queries or materialize() the intermediate results',
-        start: 0,
-        length: query.length,
-        severity: 'Error',
-      },
-    ],
+  return wholeQueryError(
+    'query too complex: its let statements, joins or expressions nest too deeply to compile; split it into smaller queries or materialize() the intermediate results',
     query,
   );
 }
@@ -66,7 +71,19 @@ export function isTooDeep(err: unknown): boolean {
 }
 
 function compileChecked(query: string, now: Date): CompiledKql {
-  const { code, diagnostics } = analyze(query);
+  let analyzed: ReturnType<typeof analyze>;
+  try {
+    analyzed = analyze(query);
+  } catch (err) {
+    if (err instanceof RangeError) throw err;
+    // Kusto.Language itself throws on a few malformed calls (countof() with a timespan for its
+    // kind, for one): the query is at fault, so say so in its terms.
+    throw wholeQueryError(
+      `Kusto's analyzer could not check this query (${describe(err)}): look for a function argument of the wrong kind`,
+      query,
+    );
+  }
+  const { code, diagnostics } = analyzed;
   const errors = diagnostics.filter((d) => d.severity === 'Error');
   if (errors.length > 0) {
     const quote = TYPOGRAPHIC.exec(query);
@@ -83,21 +100,17 @@ function compileChecked(query: string, now: Date): CompiledKql {
     const q = lower(code);
     const joins = countJoins(q);
     if (joins > MAX_JOINS)
-      throw new KqlError(
-        [
-          {
-            message: `query too complex: ${joins} joins in one query (at most ${MAX_JOINS}), since planning time grows much faster than the joins: split it, or materialize() the intermediate results`,
-            start: 0,
-            length: query.length,
-            severity: 'Error',
-          },
-        ],
+      throw wholeQueryError(
+        `query too complex: ${joins} joins in one query (at most ${MAX_JOINS}), since planning time grows much faster than the joins: split it, or materialize() the intermediate results`,
         query,
       );
     return { sql: new DuckDBCompiler(now).compile(q), columns: q.columns, render: q.render };
   } catch (err) {
     if (err instanceof UnsupportedError)
-      throw new KqlError([{ message: err.message, start: err.start, length: 1, severity: 'Error' }], query);
+      throw new KqlError(
+        [{ message: err.message, start: err.start ?? 0, length: 1, severity: 'Error' }],
+        query,
+      );
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { columnRefs, type KqlType, type Query, type Scalar, type Tabular } from '../ir.js';
+import { columnRefs, positionOf, type KqlType, type Query, type Scalar, type Tabular } from '../ir.js';
 import { UnsupportedError } from '../lower.js';
 import { escapeRegex } from '../regex.js';
 import { publicColumns, tables } from '../../schema/tables.js';
@@ -137,7 +137,7 @@ export abstract class DefaultCompiler {
 
   protected ident(name: string): string {
     // DuckDB's parser ends the SQL text at a NUL character, so none may appear in it.
-    if (name.includes('\u0000')) throw new UnsupportedError('a name holding a NUL character', 0);
+    if (name.includes('\u0000')) throw new UnsupportedError('a name holding a NUL character');
     return `"${name.replace(/"/g, '""')}"`;
   }
 
@@ -158,7 +158,7 @@ export abstract class DefaultCompiler {
   /** ipv4_is_in_range(ip, "a.b.c.d/n"): the prefix must be a constant (a literal or a scalar let). */
   protected ipv4InRange(ip: Scalar, range: Scalar): string {
     if (range.kind !== 'literal' || typeof range.value !== 'string')
-      throw new UnsupportedError('ipv4_is_in_range() with a range that is not a constant', 0);
+      throw new UnsupportedError('ipv4_is_in_range() with a range that is not a constant');
     const r = ipv4Range(range.value);
     // Kusto returns null for an invalid range or address.
     if (!r) return 'NULL';
@@ -174,7 +174,7 @@ export abstract class DefaultCompiler {
     const [scope, textual, window] = [this.scope, this.textual, this.window];
     [this.scope, this.textual, this.window] = [NONE, NONE, null];
     try {
-      return this.node(t, need, serial);
+      return located(t, () => this.node(t, need, serial));
     } finally {
       [this.scope, this.textual, this.window] = [scope, textual, window];
     }
@@ -257,7 +257,7 @@ export abstract class DefaultCompiler {
     switch (t.kind) {
       case 'table': {
         const def = tables.find((d) => d.name === t.name);
-        if (!def) throw new UnsupportedError(`the table ${t.name}`, 0);
+        if (!def) throw new UnsupportedError(`the table ${t.name}`);
         const all = publicColumns(def);
         const wanted = need && all.filter((c) => need.has(c));
         const columns = wanted?.length ? wanted : all;
@@ -328,7 +328,7 @@ export abstract class DefaultCompiler {
         const input = this.over(this.tabular(t.input, refs(exprs)));
         const by = t.by.map((b) => `${this.scalar(b.expr)} AS ${this.ident(b.name)}`);
         const aggs = t.aggregates.map(
-          (a) => `${this.aggregate(a.fn, a.args, a.type)} AS ${this.ident(a.name)}`,
+          (a) => `${located(a, () => this.aggregate(a.fn, a.args, a.type))} AS ${this.ident(a.name)}`,
         );
         const group = t.by.length ? ` GROUP BY ${t.by.map((_, i) => i + 1).join(', ')}` : '';
         return {
@@ -477,7 +477,7 @@ export abstract class DefaultCompiler {
         const byNames = new Set(t.by.map((b) => b.name));
         for (const c of t.columns)
           if (!byNames.has(c) && !input.columns.includes(c))
-            throw new UnsupportedError(`the column ${c} of ${t.max ? 'arg_max' : 'arg_min'}()`, 0);
+            throw new UnsupportedError(`the column ${c} of ${t.max ? 'arg_max' : 'arg_min'}()`);
         const by = t.by.map((b) => `${this.scalar(b.expr)} AS ${this.ident(`__by_${b.name}`)}`);
         const cols = t.columns.map((c) =>
           byNames.has(c) ? `${this.ident(`__by_${c}`)} AS ${this.ident(c)}` : this.ident(c),
@@ -567,7 +567,9 @@ export abstract class DefaultCompiler {
         // Per group and bin (bin_at from `from`, else Kusto's bin), the aggregates...
         const bin = from ? this.binTime(axis, step, from) : this.binTime(axis, step);
         const by = t.by.map((b) => `${this.scalar(b.expr)} AS ${this.ident(b.name)}`);
-        const aggs = t.aggregates.map((a, i) => `${this.aggregate(a.fn, a.args, a.type)} AS __a${i}`);
+        const aggs = t.aggregates.map(
+          (a, i) => `${located(a, () => this.aggregate(a.fn, a.args, a.type))} AS __a${i}`,
+        );
         const range = [
           `${axis} IS NOT NULL`,
           ...(from ? [`${axis} >= ${from}`] : []),
@@ -709,7 +711,7 @@ export abstract class DefaultCompiler {
         const conditional = fn.endsWith('_if');
         const limitArg = args[conditional ? 2 : 1];
         if (limitArg && (limitArg.kind !== 'literal' || typeof limitArg.value !== 'number'))
-          throw new UnsupportedError(`${fn}() with a size limit that is not a constant`, 0);
+          throw new UnsupportedError(`${fn}() with a size limit that is not a constant`);
         const v = this.as(args[0], 'dynamic');
         const keep = `${a[0]} IS NOT NULL${conditional ? ` AND (${a[1]})` : ''}`;
         const list = fn.startsWith('make_set')
@@ -721,7 +723,7 @@ export abstract class DefaultCompiler {
         return `coalesce(to_json(${capped}), '[]'::JSON)`;
       }
       case 'make_bag':
-        if (args.length > 1) throw new UnsupportedError('make_bag() with a size limit', 0);
+        if (args.length > 1) throw new UnsupportedError('make_bag() with a size limit');
         // The properties of every bag in the group, merged; values that are not bags are skipped.
         return `coalesce(list_reduce(list(${a[0]}) FILTER (WHERE json_type(${a[0]}) = 'OBJECT'), (x, y) -> json_merge_patch(x, y)), '{}'::JSON)`;
       case 'avgif':
@@ -752,7 +754,7 @@ export abstract class DefaultCompiler {
         return `quantile_disc(${a[0]}, ${p.value / 100})`;
       }
       default:
-        throw new UnsupportedError(`the aggregate ${fn}()`, 0);
+        throw new UnsupportedError(`the aggregate ${fn}()`);
     }
   }
 
@@ -772,6 +774,10 @@ export abstract class DefaultCompiler {
   }
 
   protected scalar(s: Scalar): string {
+    return located(s, () => this.scalarOf(s));
+  }
+
+  private scalarOf(s: Scalar): string {
     switch (s.kind) {
       case 'column':
         if (this.textual.has(s.name)) return `to_json(${this.ident(s.name)})`;
@@ -793,7 +799,7 @@ export abstract class DefaultCompiler {
         // Numbers only: a long beyond 2^53 arrives as its digits, checked here before they reach SQL.
         if (typeof s.value === 'number') return String(s.value);
         if (typeof s.value === 'string' && /^-?\d+$/.test(s.value)) return s.value;
-        throw new UnsupportedError(`the ${s.type} literal ${JSON.stringify(s.value)}`, 0);
+        throw new UnsupportedError(`the ${s.type} literal ${JSON.stringify(s.value)}`);
       case 'not':
         return `(NOT ${this.scalar(s.operand)})`;
       case 'in': {
@@ -885,7 +891,7 @@ export abstract class DefaultCompiler {
    */
   private hasTerm(haystack: string, needle: Scalar, cs: boolean): string {
     if (needle.kind !== 'literal' || typeof needle.value !== 'string')
-      throw new UnsupportedError('has with a search term that is not a constant', 0);
+      throw new UnsupportedError('has with a search term that is not a constant');
     const term = cs ? needle.value : needle.value.toLowerCase();
     if (term === '') return 'true';
     const word = /^[\p{L}\p{N}]/u;
@@ -929,16 +935,16 @@ export abstract class DefaultCompiler {
 
   /** An element of a dynamic value; negative positions count from the end, out of range is null. */
   private element(base: Scalar, key: Scalar): string {
-    if (base.type !== 'dynamic') throw new UnsupportedError(`indexing a value of type ${base.type}`, 0);
+    if (base.type !== 'dynamic') throw new UnsupportedError(`indexing a value of type ${base.type}`);
     const position = this.listPosition(key);
     // A list index out of range is NULL, as Kusto's is null.
     if (this.isSplit(base) && position !== null) return `to_json(${this.stringList(base)}[${position}])`;
-    if (key.kind !== 'literal') throw new UnsupportedError('an index that is not a constant', 0);
+    if (key.kind !== 'literal') throw new UnsupportedError('an index that is not a constant');
     let path: string;
     if (typeof key.value === 'number' && Number.isInteger(key.value))
       path = key.value >= 0 ? `$[${key.value}]` : `$[#${key.value}]`;
     else if (typeof key.value === 'string') path = `$."${key.value.replace(/["\\]/g, '\\$&')}"`;
-    else throw new UnsupportedError(`the index ${String(key.value)}`, 0);
+    else throw new UnsupportedError(`the index ${String(key.value)}`);
     return `json_extract(${this.scalar(base)}, ${this.string(path)})`;
   }
 
@@ -1060,14 +1066,14 @@ export abstract class DefaultCompiler {
    */
   private rowFunction(s: Extract<Scalar, { kind: 'call' }>, a: readonly string[]): string {
     if (this.window === null)
-      throw new UnsupportedError(`${s.fn}() outside where, extend, project or serialize`, 0);
+      throw new UnsupportedError(`${s.fn}() outside where, extend, project or serialize`);
     const over = `OVER (${this.window})`;
     switch (s.fn) {
       case 'row_number':
-        if (s.args.length > 1) throw new UnsupportedError('row_number() with a restart condition', 0);
+        if (s.args.length > 1) throw new UnsupportedError('row_number() with a restart condition');
         return `(row_number() ${over} + ${s.args.length ? `(${a[0]}) - 1` : '0'})`;
       case 'row_cumsum':
-        if (s.args.length > 1) throw new UnsupportedError('row_cumsum() with a restart condition', 0);
+        if (s.args.length > 1) throw new UnsupportedError('row_cumsum() with a restart condition');
         return `CAST(sum(${a[0]}) ${over.slice(0, -1)} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${this.sqlType(s.type)})`;
       default: {
         // prev/next: the value `offset` rows before/after (a constant), else the default (null).
@@ -1175,7 +1181,7 @@ export abstract class DefaultCompiler {
           : `substring(${text}, ${start})`;
       }
       case 'indexof':
-        if (s.args.length > 2) throw new UnsupportedError('indexof() with a start, length or occurrence', 0);
+        if (s.args.length > 2) throw new UnsupportedError('indexof() with a start, length or occurrence');
         // 0-based; -1 when absent.
         return `(strpos(${this.as(s.args[0], 'string')}, ${this.as(s.args[1], 'string')}) - 1)::BIGINT`;
       case 'replace_string':
@@ -1183,10 +1189,10 @@ export abstract class DefaultCompiler {
       case 'replace_regex':
         return `regexp_replace(${this.as(s.args[0], 'string')}, ${this.as(s.args[1], 'string')}, ${this.as(s.args[2], 'string')}, 'g')`;
       case 'extract': {
-        if (s.args.length > 3) throw new UnsupportedError('extract() with a type', 0);
+        if (s.args.length > 3) throw new UnsupportedError('extract() with a type');
         const group = s.args[1];
         if (group.kind !== 'literal' || typeof group.value !== 'number')
-          throw new UnsupportedError('extract() with a group that is not a constant', 0);
+          throw new UnsupportedError('extract() with a group that is not a constant');
         // No match is null in Kusto, which a string reads as "".
         return `regexp_extract(${this.as(s.args[2], 'string')}, ${this.as(s.args[0], 'string')}, ${group.value})`;
       }
@@ -1207,10 +1213,10 @@ export abstract class DefaultCompiler {
       case 'startofday':
       case 'startofmonth':
       case 'startofyear':
-        if (s.args.length > 1) throw new UnsupportedError(`${s.fn}() with an offset`, 0);
+        if (s.args.length > 1) throw new UnsupportedError(`${s.fn}() with an offset`);
         return `date_trunc('${s.fn.slice(7)}', ${a[0]})`;
       case 'startofweek':
-        if (s.args.length > 1) throw new UnsupportedError(`${s.fn}() with an offset`, 0);
+        if (s.args.length > 1) throw new UnsupportedError(`${s.fn}() with an offset`);
         // Kusto's weeks start on Sunday.
         return `(${a[0]}::DATE - dayofweek(${a[0]})::INTEGER)::TIMESTAMP`;
       case 'datetime_part': {
@@ -1253,7 +1259,7 @@ export abstract class DefaultCompiler {
       case 'floor':
       case 'bin_at':
         if (s.fn === 'bin_at') {
-          if (s.args[0].type !== 'datetime') throw new UnsupportedError(`bin_at() of ${s.args[0].type}`, 0);
+          if (s.args[0].type !== 'datetime') throw new UnsupportedError(`bin_at() of ${s.args[0].type}`);
           return this.binTime(a[0], a[1], a[2]);
         }
         return this.call({ ...s, fn: 'bin' });
@@ -1366,9 +1372,9 @@ export abstract class DefaultCompiler {
         if (s.args[0].type === 'datetime') return this.binTime(a[0], a[1]);
         if (s.args[0].type === 'long' || s.args[0].type === 'int')
           return `(floor((${a[0]}) / (${a[1]}))::BIGINT * (${a[1]}))`;
-        throw new UnsupportedError(`bin() of ${s.args[0].type}`, 0);
+        throw new UnsupportedError(`bin() of ${s.args[0].type}`);
       default:
-        throw new UnsupportedError(`the function ${s.fn}()`, 0);
+        throw new UnsupportedError(`the function ${s.fn}()`);
     }
   }
 }
@@ -1379,7 +1385,7 @@ export abstract class DefaultCompiler {
  */
 function arrayElements(v: Scalar, where: string): Scalar[] {
   if (v.kind !== 'literal' || typeof v.value !== 'string')
-    throw new UnsupportedError(`${where} with a dynamic array that is not a constant`, 0);
+    throw new UnsupportedError(`${where} with a dynamic array that is not a constant`);
   const parsed: unknown = JSON.parse(v.value);
   return (Array.isArray(parsed) ? parsed : [parsed]).flatMap((e): Scalar[] => {
     if (e === null) return [];
@@ -1387,7 +1393,7 @@ function arrayElements(v: Scalar, where: string): Scalar[] {
     if (typeof e === 'boolean') return [{ kind: 'literal', type: 'bool', value: e }];
     if (typeof e === 'number')
       return [{ kind: 'literal', type: Number.isInteger(e) ? 'long' : 'real', value: e }];
-    throw new UnsupportedError(`${where} with an array holding arrays or property bags`, 0);
+    throw new UnsupportedError(`${where} with an array holding arrays or property bags`);
   });
 }
 
@@ -1433,7 +1439,7 @@ const DATETIME_TOKENS: readonly (readonly [string, string])[] = [
 /** A constant format_datetime format as a strftime format; tokens it cannot map are refused. */
 function strftimeFormat(f: Scalar): string {
   if (f.kind !== 'literal' || typeof f.value !== 'string')
-    throw new UnsupportedError('format_datetime() with a format that is not a constant', 0);
+    throw new UnsupportedError('format_datetime() with a format that is not a constant');
   let out = '';
   let rest = f.value;
   while (rest) {
@@ -1452,4 +1458,20 @@ function strftimeFormat(f: Scalar): string {
     }
   }
   return out;
+}
+
+/**
+ * Runs a step of compiling `node`; a refusal that does not say where (the compiler sees IR, not
+ * text) gets the node's position, so the innermost node with one names the spot.
+ */
+function located<T>(node: object, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof UnsupportedError && err.start === undefined) {
+      const at = positionOf(node);
+      if (at !== undefined) throw new UnsupportedError(err.construct, at);
+    }
+    throw err;
+  }
 }
