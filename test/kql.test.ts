@@ -143,6 +143,11 @@ test("unsupported constructs are refused by name with their position; analyzer e
     (await runKql(store, 'print s = strcat("a","","b"), e = strcat(tostring(int(null)),"z")', NOW)).rows,
     [['ab', 'z']],
   );
+  // Calls the analyzer accepts must run too (found by running generated calls of every function).
+  assert.deepEqual(
+    (await runKql(store, 'print a = toupper(2), b = tolower(true), c = abs(-1h) / 1m', NOW)).rows,
+    [['2', 'true', 60]],
+  );
   assert.throws(
     () => compileKql('print c = countof("a,b", "a", 1h)', NOW),
     (err: unknown) =>

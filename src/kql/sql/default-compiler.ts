@@ -1089,10 +1089,11 @@ export abstract class DefaultCompiler {
     switch (s.fn) {
       case 'strlen':
         return `length(${a[0]})`;
+      // Kusto takes any scalar and converts it to text first (toupper(2) is "2").
       case 'tolower':
-        return `lower(${a[0]})`;
+        return `lower(${s.args[0].type === 'string' ? a[0] : this.as(s.args[0], 'string')})`;
       case 'toupper':
-        return `upper(${a[0]})`;
+        return `upper(${s.args[0].type === 'string' ? a[0] : this.as(s.args[0], 'string')})`;
       case 'isempty':
         return s.args[0].type === 'string' ? `(${a[0]} = '')` : `(${a[0]} IS NULL)`;
       case 'isnotempty':
@@ -1264,6 +1265,8 @@ export abstract class DefaultCompiler {
         }
         return this.call({ ...s, fn: 'bin' });
       case 'abs':
+        // A timespan's magnitude: DuckDB has no abs() of an INTERVAL.
+        if (s.args[0].type === 'timespan') return this.fromMicroseconds(`abs(${this.microseconds(a[0])})`);
         return `abs(${a[0]})`;
       case 'exp':
         return `exp(${a[0]})`;
