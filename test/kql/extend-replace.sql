@@ -1,1 +1,1 @@
-SELECT "a", "b", "strlen_b" FROM (SELECT * FROM (SELECT * REPLACE (("a" * 10) AS "a"), length("b") AS "strlen_b" FROM (SELECT * FROM (VALUES (CAST(1 AS BIGINT), CAST('x' AS VARCHAR)), (CAST(2 AS BIGINT), CAST('yy' AS VARCHAR))) AS __rows("a", "b"))) ORDER BY "a" ASC NULLS FIRST)
+SELECT "a", "b", "strlen_b" FROM (SELECT * FROM (SELECT * REPLACE ((CAST("a" AS BIGINT) * 10) AS "a"), length("b") AS "strlen_b" FROM (SELECT * FROM (VALUES (CAST(1 AS BIGINT), CAST('x' AS VARCHAR)), (CAST(2 AS BIGINT), CAST('yy' AS VARCHAR))) AS __rows("a", "b"))) ORDER BY "a" ASC NULLS FIRST)

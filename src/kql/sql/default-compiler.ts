@@ -857,6 +857,16 @@ export abstract class DefaultCompiler {
         if (integral(s.left) && integral(s.right))
           return `(CASE WHEN ${r} = 0 THEN NULL ELSE ((${l}) - (${l}) % (${r})) // (${r}) END)`;
         return `((${l}) / (${r}))`;
+      case '%':
+        // Kusto's modulo is never negative: 0 <= N % D < abs(D) (-14 % 12 is 10, SQL's is -2).
+        if (s.left.type === 'timespan' || s.right.type === 'timespan') return `(${l} % ${r})`;
+        return `(((${l}) % (${r}) + abs(${r})) % abs(${r}))`;
+      case '+':
+      case '-':
+      case '*':
+        // Kusto's integer arithmetic is 64-bit: SQL would type 2147483647 + 1 as INT32 and fail.
+        if (integral(s.left) && integral(s.right)) return `(CAST(${l} AS BIGINT) ${s.op} ${r})`;
+        return `(${l} ${s.op} ${r})`;
       default:
         return `(${l} ${s.op} ${r})`;
     }
@@ -981,6 +991,9 @@ export abstract class DefaultCompiler {
       return `coalesce(CAST(${v} AS VARCHAR), '')`;
     }
     if (x.type === 'string') return this.fromText(v, type);
+    // toint()/tolong() of a real truncate toward zero (toint(3.5) is 3); SQL's cast rounds.
+    if ((type === 'long' || type === 'int') && (x.type === 'real' || x.type === 'decimal'))
+      return `TRY_CAST(trunc(${v}) AS ${this.sqlType(type)})`;
     return `TRY_CAST(${v} AS ${this.sqlType(type)})`;
   }
 
@@ -995,7 +1008,13 @@ export abstract class DefaultCompiler {
       case 'string':
         return text;
       case 'bool':
-        return `(CASE lower(trim(${text})) WHEN 'true' THEN true WHEN 'false' THEN false END)`;
+        return `(CASE lower(trim(${text})) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN '0' THEN false END)`;
+      // Digits only (toint("5.9") is null, not 6; DuckDB would also take "1_000").
+      case 'long':
+      case 'int':
+        return `(CASE WHEN regexp_full_match(trim(${text}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${text}) AS ${this.sqlType(type)}) END)`;
+      case 'real':
+        return `(CASE WHEN regexp_full_match(lower(trim(${text})), '[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?|nan|inf|infinity)') THEN TRY_CAST(trim(${text}) AS DOUBLE) END)`;
       case 'datetime':
         // ISO 8601 and the like with or without a zone; else the US month/day/year Kusto also reads.
         return `coalesce(TRY_CAST(TRY_CAST(${text} AS TIMESTAMPTZ) AS TIMESTAMP), try_strptime(${text}, ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y']))`;
