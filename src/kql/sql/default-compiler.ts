@@ -1193,9 +1193,10 @@ export abstract class DefaultCompiler {
       case 'matches_regex':
         return `regexp_matches(${this.as(s.args[0], 'string')}, ${this.as(s.args[1], 'string')})`;
       case 'substring': {
-        // 0-based start (a negative one counts as 0); the length is optional.
-        const start = `greatest(${a[1]}, 0) + 1`;
+        // 0-based start; a negative one counts from the end (substring("123456", -2, 2) is "56");
+        // the length is optional.
         const text = this.as(s.args[0], 'string');
+        const start = `(CASE WHEN ${a[1]} < 0 THEN greatest(length(${text}) + ${a[1]}, 0) ELSE ${a[1]} END) + 1`;
         return s.args.length > 2
           ? `substring(${text}, ${start}, greatest(${a[2]}, 0))`
           : `substring(${text}, ${start})`;
