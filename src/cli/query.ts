@@ -25,7 +25,7 @@ export const queryCommand: Command = {
        vnetflow query --jsonl [--db FILE] [--now ISO] < queries.jsonl
 
 Runs KQL over the vnetflow tables (NTANetAnalytics, NTAIpDetails, NTATopologyDetails, Flows,
-FlowTuples, DNSQueryLogs, ThreatIntelIndicators, IngestErrors). Microsoft's own analyzer checks
+FlowTuples, DNSQueryLogs, ThreatIntelIndicators, IngestErrors, IpAddressSpellings). Microsoft's own analyzer checks
 the query first; errors show the line, the column and a caret. Operators and functions not
 supported yet are refused by name with their position, never approximated: docs/kql.md lists
 what runs and the semantics.
