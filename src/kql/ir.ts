@@ -233,9 +233,13 @@ export interface Query {
  */
 const positions = new WeakMap<object, number>();
 
-/** Records where a node came from (the first record wins: a let-bound value keeps its definition's). */
-export function placeAt<T extends object>(node: T, offset: number): T {
-  if (!positions.has(node) && Number.isInteger(offset) && offset >= 0) positions.set(node, offset);
+/**
+ * Records where a node came from (the first record wins: a let-bound value keeps its definition's);
+ * an unknown offset records nothing.
+ */
+export function placeAt<T extends object>(node: T, offset: number | undefined): T {
+  if (offset !== undefined && Number.isInteger(offset) && offset >= 0 && !positions.has(node))
+    positions.set(node, offset);
   return node;
 }
 

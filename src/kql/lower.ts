@@ -728,7 +728,7 @@ function summarize(input: Tabular, n: any): Tabular {
   if (outputs.every((o, i) => o.expr.kind === 'column' && o.expr.name === `__agg${i}`))
     return {
       ...grouped,
-      aggregates: aggregates.map((a, i) => placeAt({ ...a, name: outputs[i].name }, positionOf(a) ?? -1)),
+      aggregates: aggregates.map((a, i) => placeAt({ ...a, name: outputs[i].name }, positionOf(a))),
     };
   const pass = byCols.map((b): NamedScalar => ({
     name: b.name,
