@@ -22,6 +22,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run DuckDB SQL over the database',
     load: async () => (await import('./sql.js')).sqlCommand,
   },
+  detect: {
+    summary: 'run detection rules over the flows and store the alerts they raise',
+    load: async () => (await import('./detect.js')).detectCommand,
+  },
   generate: {
     summary: 'write a synthetic Azure environment with labelled attacks',
     load: async () => (await import('./generate.js')).generateCommand,

@@ -2,6 +2,7 @@ import type { Store, Value } from '../store/store.js';
 import type { KqlType } from './ir.js';
 import { analyze, type KustoDiagnostic } from './kusto-language.js';
 import { lower, UnsupportedError } from './lower.js';
+import type { ReadScope } from './read-scope.js';
 import { DuckDBCompiler } from './sql/duckdb-compiler.js';
 
 /** A query Kusto's analyzer rejects, or that uses something not supported yet: where and why. */
@@ -32,10 +33,13 @@ export interface KqlResult {
   readonly render: string | null;
 }
 
-/** Compiles KQL to SQL for DuckDB (analyzer first: a query with errors never runs). */
-export function compileKql(query: string, now: Date): CompiledKql {
+/**
+ * Compiles KQL to SQL for DuckDB (analyzer first: a query with errors never runs). `scope`, for
+ * scheduled detection, replaces what tables and now() read (see read-scope.ts).
+ */
+export function compileKql(query: string, now: Date, scope?: ReadScope): CompiledKql {
   try {
-    return compileChecked(query, now);
+    return compileChecked(query, now, scope);
   } catch (err) {
     // Kusto's analyzer and our lowering recurse over the syntax tree: a chain of thousands of lets
     // or hundreds of joins exhausts the stack. That is this query's error, never the process's.
@@ -70,7 +74,7 @@ export function isTooDeep(err: unknown): boolean {
   return /max(imum)? expression depth|call stack/i.test((err as Error)?.message ?? '');
 }
 
-function compileChecked(query: string, now: Date): CompiledKql {
+function compileChecked(query: string, now: Date, scope: ReadScope | undefined): CompiledKql {
   let analyzed: ReturnType<typeof analyze>;
   try {
     analyzed = analyze(query);
@@ -104,7 +108,7 @@ function compileChecked(query: string, now: Date): CompiledKql {
         `query too complex: ${joins} joins in one query (at most ${MAX_JOINS}), since planning time grows much faster than the joins: split it, or materialize() the intermediate results`,
         query,
       );
-    return { sql: new DuckDBCompiler(now).compile(q), columns: q.columns, render: q.render };
+    return { sql: new DuckDBCompiler(now, scope).compile(q), columns: q.columns, render: q.render };
   } catch (err) {
     if (err instanceof UnsupportedError)
       throw new KqlError(

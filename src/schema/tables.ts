@@ -1,4 +1,5 @@
 import type { TableDef } from './column.js';
+import { alerts } from './alerts.js';
 import { flowTuples } from './flow-tuples.js';
 import { ingestErrors } from './ingest-errors.js';
 import { ipAddressSpellings } from './ip-spellings.js';
@@ -16,6 +17,7 @@ export const tables: readonly TableDef[] = [
   ntaIpDetails,
   ntaTopologyDetails,
   flows,
+  alerts,
 ];
 
 /** Quotes an identifier for SQL. Names come from this schema only, never from user input. */

@@ -6,6 +6,7 @@ import type { Conn } from './connection.js';
 import { tuplesOf, type Entry } from './emit.js';
 import { nics, nicsByRole } from './estate.js';
 import { Rng } from './rng.js';
+import { evasiveScenarios } from './evasive-scenarios.js';
 import { scenarios } from './scenarios.js';
 import { DnsLog, publicDirectory, writeServiceTags, writeThreatIntel } from './side-files.js';
 import { backgroundHour } from './traffic.js';
@@ -49,7 +50,10 @@ export function generate(o: GenerateOptions): GenerateResult {
   const blobRoot = join(o.out, 'blobs');
   const dns = new DnsLog(rng);
   const tally: Tally = new Map();
-  const { list: scenarioList, conns: scenarioConns } = scenarios(rng, start, end);
+  const first = scenarios(rng, start, end);
+  const more = evasiveScenarios(o.seed, start, end);
+  const scenarioList = [...first.list, ...more.list];
+  const scenarioConns = [...first.conns, ...more.conns];
   const pending = new Map<number, Map<string, Entry[]>>();
   let blobs = 0;
   let tuples = 0;
@@ -87,6 +91,7 @@ export function generate(o: GenerateOptions): GenerateResult {
   for (let hour = start; hour < end; hour += HOUR) {
     const conns = [...backgroundHour(rng, hour, o.scale, start, end), ...(byStartHour.get(hour) ?? [])];
     for (let i = 0; i < 6; i++) dns.nxdomain(hour + rng.int(0, HOUR - 1), rng.pick(nicsByRole('aks')).ip);
+    for (const q of more.nx) if (q.t >= hour && q.t < hour + HOUR) dns.nxdomain(q.t, q.src);
     for (const c of conns) {
       dns.observe(c);
       tuplesOf(rng, c, sink);

@@ -10,6 +10,8 @@ export interface Scenario {
   readonly kind: string;
   readonly description: string;
   readonly mitre: string;
+  /** True for an attack detection must find; false for benign look-alikes and troubleshooting cases. */
+  readonly attack: boolean;
   /** The Traffic Analytics FlowType the scenario's flows should get once enriched. */
   readonly expectedFlowType: string;
   readonly srcIps: string[];
@@ -24,21 +26,31 @@ export interface Scenario {
 
 const MIN = 60_000;
 
-/** Builds the scenarios' connections inside [windowStart, windowEnd), placed at fixed fractions of the window. */
-export function scenarios(
-  rng: Rng,
-  windowStart: number,
-  windowEnd: number,
-): { list: Scenario[]; conns: Conn[] } {
-  const span = windowEnd - windowStart;
-  const at = (frac: number): number => windowStart + Math.floor(span * frac);
+/** What a scenario is before its connections are placed: its labels. */
+export type ScenarioLabels = Omit<
+  Scenario,
+  'start' | 'end' | 'tuples' | 'bytes' | 'connections' | 'attack'
+> & {
+  readonly attack?: boolean;
+};
+
+/**
+ * Collects scenarios and their connections: each connection is tagged with its scenario, and the
+ * scenario's span and connection count come from them. `attack` defaults to "names a technique".
+ */
+export function scenarioBook(): {
+  list: Scenario[];
+  conns: Conn[];
+  add: (s: ScenarioLabels, cs: Conn[]) => void;
+} {
   const conns: Conn[] = [];
   const list: Scenario[] = [];
-  const add = (s: Omit<Scenario, 'start' | 'end' | 'tuples' | 'bytes' | 'connections'>, cs: Conn[]): void => {
+  const add = (s: ScenarioLabels, cs: Conn[]): void => {
     const tagged = cs.map((c) => ({ ...c, scenario: s.id }));
     conns.push(...tagged);
     list.push({
       ...s,
+      attack: s.attack ?? s.mitre !== '',
       start: new Date(Math.min(...tagged.map((c) => c.start))).toISOString(),
       end: new Date(Math.max(...tagged.map((c) => c.end))).toISOString(),
       tuples: 0,
@@ -46,14 +58,20 @@ export function scenarios(
       connections: tagged.length,
     });
   };
-  const attempt = (
-    src: string,
-    dst: string,
-    dport: number,
-    t: number,
-    bytes: number,
-    denied = false,
-  ): Conn => ({
+  return { list, conns, add };
+}
+
+/** One TCP attempt: a short allowed connection of `bytes`, or a denied one seen where it was denied. */
+export function attemptConn(
+  rng: Rng,
+  src: string,
+  dst: string,
+  dport: number,
+  t: number,
+  bytes: number,
+  denied = false,
+): Conn {
+  return {
     start: t,
     end: t + (denied ? 0 : rng.int(300, 4000)),
     src,
@@ -75,7 +93,20 @@ export function scenarios(
           },
         ]
       : observers(rng, src, dst, dport, false),
-  });
+  };
+}
+
+/** Builds the scenarios' connections inside [windowStart, windowEnd), placed at fixed fractions of the window. */
+export function scenarios(
+  rng: Rng,
+  windowStart: number,
+  windowEnd: number,
+): { list: Scenario[]; conns: Conn[] } {
+  const span = windowEnd - windowStart;
+  const at = (frac: number): number => windowStart + Math.floor(span * frac);
+  const { list, conns, add } = scenarioBook();
+  const attempt = (src: string, dst: string, dport: number, t: number, bytes: number, denied = false): Conn =>
+    attemptConn(rng, src, dst, dport, t, bytes, denied);
 
   const ssh = Array.from({ length: 400 }, (_, i) =>
     attempt(threats.sshBrute.ip, '10.1.1.8', 22, at(0.55) + i * 6000 + rng.int(0, 2000), rng.int(2000, 3200)),

@@ -4,6 +4,7 @@ import { escapeRegex } from '../regex.js';
 import { publicColumns, tables } from '../../schema/tables.js';
 import { ipv4Range, sqlIpv4Number, sqlIsPrivate } from '../../enrich/ip.js';
 import { ipv4Masked, ipv4Number, ipv6Compare, ipv6Masked, ipv6Text } from '../../enrich/ip-text.js';
+import type { ReadScope } from '../read-scope.js';
 
 /** String operators: how each compares two (case-folded unless _cs) texts, and whether it is negated. */
 const STRING_OPS: Readonly<
@@ -109,7 +110,11 @@ function refs(exprs: readonly Scalar[], base: Iterable<string> = []): Set<string
  * its SQL differs (see duckdb-compiler.ts).
  */
 export abstract class DefaultCompiler {
-  constructor(protected readonly now: Date) {}
+  /** `readScope` replaces tables and now() for scheduled runs (see read-scope.ts). */
+  constructor(
+    protected readonly now: Date,
+    private readonly readScope?: ReadScope,
+  ) {}
 
   /** The non-null columns of the input of the node being compiled: what scalar() may read bare. */
   private scope: ReadonlySet<string> = NONE;
@@ -119,6 +124,10 @@ export abstract class DefaultCompiler {
   private window: string | null = null;
   /** Inside an mv-apply: the sub-table its subquery reads (see the applyInput node). */
   private applyInput: Compiled | null = null;
+
+  private nowSql(): string {
+    return this.readScope?.now ?? this.timestamp(this.now.toISOString());
+  }
 
   compile(q: Query): string {
     const body = this.plain(this.tabular(q.body, new Set(q.columns.map((c) => c.name))));
@@ -262,7 +271,7 @@ export abstract class DefaultCompiler {
         const wanted = need && all.filter((c) => need.has(c));
         const columns = wanted?.length ? wanted : all;
         return {
-          sql: `SELECT ${columns.map((c) => this.ident(c)).join(', ')} FROM ${this.ident(t.name)}`,
+          sql: `SELECT ${columns.map((c) => this.ident(c)).join(', ')} FROM ${this.readScope?.table(t.name) ?? this.ident(t.name)}`,
           columns,
         };
       }
@@ -1388,9 +1397,9 @@ export abstract class DefaultCompiler {
       case 'row_cumsum':
         return this.rowFunction(s, a);
       case 'now':
-        return this.timestamp(this.now.toISOString());
+        return this.nowSql();
       case 'ago':
-        return `(${this.timestamp(this.now.toISOString())} - ${a[0]})`;
+        return `(${this.nowSql()} - ${a[0]})`;
       case 'bin':
         if (s.args[0].type === 'datetime') return this.binTime(a[0], a[1]);
         if (s.args[0].type === 'long' || s.args[0].type === 'int')

@@ -1,0 +1,207 @@
+import { compileKql, KqlError } from '../kql/run.js';
+import {
+  detectCheckpoints,
+  eventAddresses,
+  eventTimeRange,
+  insertAlerts,
+  lastAlerts,
+  loadAllowTable,
+  runScoped,
+  saveDetectCheckpoint,
+  serviceTagRanges,
+  setWindow,
+  storedAlertIds,
+  type AlertRow,
+} from '../store/duckdb/detect-store.js';
+import type { Store } from '../store/store.js';
+import { alertRow, entityKey, findingOf } from './alert.js';
+import { allowedAddresses, mergeAllowLists, type AllowList, type TagRange } from './allow-list.js';
+import { triggers, type Rule } from './rule.js';
+import { detectionScope } from './scope.js';
+import type { RuleSet } from './load-rules.js';
+
+/** Options of a detection run. */
+export interface DetectOptions {
+  /** Only windows ending after this (default: where the last run stopped, else the first event). */
+  readonly from?: Date;
+  /** Only windows ending up to the one holding this time (default: the last event). */
+  readonly to?: Date;
+  /** Called after each rule with what it did. */
+  readonly onRule?: (r: RuleRun) => void;
+}
+
+/** What one rule did. */
+export interface RuleRun {
+  readonly ruleId: string;
+  readonly windows: number;
+  /** Alerts written now. */
+  readonly raised: number;
+  /** Findings left out because the same entities alerted within suppressionDuration. */
+  readonly suppressed: number;
+  /** Findings whose alert (same rule, entities and window) is stored already. */
+  readonly existing: number;
+  /** Why the rule failed, when it did (the other rules still run). */
+  readonly error: string | null;
+  readonly seconds: number;
+}
+
+/** What a detection run did. */
+export interface DetectSummary {
+  readonly rules: RuleRun[];
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly raised: number;
+  readonly seconds: number;
+}
+
+const ALLOW_GLOBAL = '_detect_allow';
+
+/**
+ * Runs the enabled rules as Sentinel schedules them: every queryFrequency, over the last
+ * queryPeriod, across the data's time range. New alerts are written to Alerts; an alert whose
+ * rule, entities and window are stored already is not written again, and one whose entities
+ * alerted within the rule's suppressionDuration is suppressed. Runs in its own database session
+ * (its temporary tables and variables are its own).
+ */
+export async function detect(
+  store: Store,
+  set: RuleSet,
+  options: DetectOptions = {},
+): Promise<DetectSummary> {
+  const started = performance.now();
+  const enabled = set.rules.filter((r) => r.enabled);
+  const session = await store.session();
+  try {
+    const range = await eventTimeRange(session);
+    if (!range || enabled.length === 0)
+      return { rules: [], from: null, to: null, raised: 0, seconds: (performance.now() - started) / 1000 };
+    const from = options.from ?? range.from;
+    const to = options.to ?? range.to;
+    const longest = Math.max(...enabled.map((r) => r.period));
+    const addresses = await eventAddresses(
+      session,
+      new Date(from.getTime() - longest),
+      new Date(to.getTime() + 1),
+    );
+    const tags = await serviceTagRanges(session);
+    await loadAllowTable(session, ALLOW_GLOBAL, allowedAddresses(addresses, set.allowList, tags));
+    const checkpoints = options.from ? new Map<string, Date>() : await detectCheckpoints(session);
+    const runs: RuleRun[] = [];
+    for (const [i, rule] of enabled.entries()) {
+      const run = await runRule(session, rule, {
+        allow: await allowFor(session, rule, set.allowList, addresses, tags, i),
+        from: checkpoints.get(rule.id) ?? from,
+        to,
+      });
+      runs.push(run);
+      options.onRule?.(run);
+    }
+    return {
+      rules: runs,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      raised: runs.reduce((a, r) => a + r.raised, 0),
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    session.close();
+  }
+}
+
+/** The allow table and ports a rule reads through: the global one, or its own merged with it. */
+async function allowFor(
+  session: Store,
+  rule: Rule,
+  global: AllowList,
+  addresses: readonly string[],
+  tags: readonly TagRange[],
+  index: number,
+): Promise<{ table: string; ports: readonly number[] }> {
+  const own = rule.allowList;
+  if (own.addresses.length + own.cidrs.length + own.serviceTags.length === 0)
+    return { table: ALLOW_GLOBAL, ports: [...new Set([...global.ports, ...own.ports])] };
+  const merged = mergeAllowLists(global, own);
+  const table = `${ALLOW_GLOBAL}_${index}`;
+  await loadAllowTable(session, table, allowedAddresses(addresses, merged, tags));
+  return { table, ports: merged.ports };
+}
+
+/** The scheduled runs' ends: multiples of the frequency, from the first after `from` to the one holding `to`. */
+export function windowEnds(from: Date, to: Date, frequency: number): Date[] {
+  const first = Math.floor(from.getTime() / frequency) * frequency + frequency;
+  const last = Math.floor(to.getTime() / frequency) * frequency + frequency;
+  const out: Date[] = [];
+  for (let t = first; t <= last; t += frequency) out.push(new Date(t));
+  return out;
+}
+
+async function runRule(
+  session: Store,
+  rule: Rule,
+  o: { allow: { table: string; ports: readonly number[] }; from: Date; to: Date },
+): Promise<RuleRun> {
+  const started = performance.now();
+  const base = { ruleId: rule.id, windows: 0, raised: 0, suppressed: 0, existing: 0 };
+  const seconds = (): number => (performance.now() - started) / 1000;
+  let sql: string;
+  try {
+    sql = compileKql(rule.query, new Date(), detectionScope(o.allow.table, o.allow.ports)).sql;
+  } catch (err) {
+    return { ...base, error: `query: ${(err as Error).message}`, seconds: seconds() };
+  }
+  // A checkpoint is the end of the last window run, which may have been partial: run it again.
+  const ends = windowEnds(new Date(o.from.getTime() - 1), o.to, rule.frequency);
+  const last = await lastAlerts(session, rule.id);
+  const pending: AlertRow[] = [];
+  let suppressed = 0;
+  let existing = 0;
+  try {
+    for (const end of ends) {
+      const start = new Date(end.getTime() - rule.period);
+      await setWindow(session, start, end);
+      const rows = await runScoped(session, sql);
+      if (!triggers(rule, rows.length)) continue;
+      const candidates: AlertRow[] = [];
+      for (const row of rows) {
+        const f = findingOf(rule, row, start, end);
+        const key = entityKey(rule, f);
+        const prev = last.get(key);
+        const alert = alertRow(rule, f, key, start, end, 0);
+        if (prev && prev.getTime() !== end.getTime() && end.getTime() - prev.getTime() < rule.suppression) {
+          suppressed++;
+          continue;
+        }
+        last.set(key, end);
+        candidates.push(alert);
+      }
+      const stored = await storedAlertIds(
+        session,
+        candidates.map((c) => String(c.AlertId)),
+      );
+      existing += stored.size;
+      for (const c of candidates) if (!stored.has(String(c.AlertId))) pending.push(c);
+    }
+    for (const a of pending) a.EvidenceCount = await evidenceCount(session, String(a.Evidence));
+    await insertAlerts(session, pending);
+    if (ends.length) await saveDetectCheckpoint(session, rule.id, ends[ends.length - 1]);
+  } catch (err) {
+    const message = err instanceof KqlError ? err.message : (err as Error).message;
+    return { ...base, windows: ends.length, error: message, seconds: seconds() };
+  }
+  return {
+    ...base,
+    windows: ends.length,
+    raised: pending.length,
+    suppressed,
+    existing,
+    error: null,
+    seconds: seconds(),
+  };
+}
+
+/** How many rows an alert's evidence query returns. */
+async function evidenceCount(session: Store, kql: string): Promise<number> {
+  const { sql } = compileKql(`${kql}\n| count`, new Date());
+  const [row] = await session.rows(sql);
+  return Number(Object.values(row ?? {})[0] ?? 0);
+}

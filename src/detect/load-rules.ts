@@ -1,0 +1,150 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileKql, KqlError, position } from '../kql/run.js';
+import { EMPTY_ALLOW_LIST, mergeAllowLists, parseAllowList, type AllowList } from './allow-list.js';
+import { evidenceQuery } from './evidence.js';
+import { parseRule, type Rule, type RuleProblem } from './rule.js';
+import { checkScope } from './scope.js';
+import { readYaml } from './yaml-file.js';
+
+/** The rules vnetflow ships, and their allow-list (rules/ at the package root). */
+export function builtinRulesDir(): string {
+  // dist/src/detect/load-rules.js -> the package root, where rules/ sits.
+  return fileURLToPath(new URL('../../../rules/', import.meta.url));
+}
+
+/** The rules found, the allow-list that applies to all of them, and every file's problems. */
+export interface RuleSet {
+  readonly rules: Rule[];
+  readonly allowList: AllowList;
+  readonly problems: RuleProblem[];
+  /** Built-in rules that a user rule with the same id replaced. */
+  readonly replaced: string[];
+}
+
+/** A directory of rules that cannot be read at all: the user's mistake, said plainly. */
+export class RulesDirError extends Error {
+  override name = 'RulesDirError';
+}
+
+const ALLOW_FILE = /^allow-?list\.ya?ml$/i;
+const RULE_FILE = /\.ya?ml$/i;
+
+/**
+ * Reads the built-in rules (unless `builtin` is false) and then each user directory, recursively.
+ * A file named allow-list.yaml holds a global allow-list; every other YAML file is one rule. A
+ * malformed rule is reported with its file, line and reason and never stops the others; a user
+ * rule with a built-in rule's id replaces it.
+ */
+export function loadRules(dirs: readonly string[], builtin = true): RuleSet {
+  const problems: RuleProblem[] = [];
+  const byId = new Map<string, Rule>();
+  const builtinIds = new Set<string>();
+  const replaced: string[] = [];
+  let allowList = EMPTY_ALLOW_LIST;
+  const roots = [
+    ...(builtin ? [{ dir: builtinRulesDir(), builtin: true }] : []),
+    ...dirs.map((dir) => ({ dir, builtin: false })),
+  ];
+  for (const root of roots) {
+    for (const file of yamlFiles(root.dir)) {
+      const text = readFileSync(file, 'utf8');
+      if (ALLOW_FILE.test(file.split(/[\\/]/).pop()!)) {
+        const y = readYaml(text, file);
+        problems.push(...y.problems);
+        if (y.problems.length) continue;
+        const parsed = parseAllowList(y.doc.toJS(), []);
+        problems.push(...parsed.problems.map((p) => ({ file, line: y.lineOf(p.path), message: p.message })));
+        allowList = mergeAllowLists(allowList, parsed.list);
+        continue;
+      }
+      const { rule, problems: ruleProblems } = parseRule(text, file);
+      problems.push(...ruleProblems);
+      if (!rule) continue;
+      const queryProblems = checkQuery(rule);
+      problems.push(...queryProblems);
+      if (queryProblems.length) continue;
+      const earlier = byId.get(rule.id);
+      if (earlier && !(builtinIds.has(rule.id) && !root.builtin)) {
+        problems.push({ file, line: 1, message: `rule id ${rule.id} is used by ${earlier.file} already` });
+        continue;
+      }
+      if (earlier) {
+        replaced.push(rule.id);
+        builtinIds.delete(rule.id);
+      }
+      if (root.builtin) builtinIds.add(rule.id);
+      byId.set(rule.id, rule);
+    }
+  }
+  return { rules: [...byId.values()], allowList, problems, replaced };
+}
+
+function yamlFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    throw new RulesDirError(
+      `rules: cannot read the directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return names.flatMap((n) => {
+    const p = join(dir, n);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isDirectory()) return yamlFiles(p);
+    return st?.isFile() && RULE_FILE.test(n) ? [p] : [];
+  });
+}
+
+/**
+ * Compiles a rule's query as detection will run it, and its evidence template, so a rule that can
+ * never run is refused when it is loaded, at the line of the problem, not at 3 a.m. in a window.
+ */
+function checkQuery(rule: Rule): RuleProblem[] {
+  const at = (query: string, offset: number, line0: number): number =>
+    line0 + position(query, offset).line - 1;
+  try {
+    const compiled = compileKql(rule.query, new Date(), checkScope());
+    const names = new Set(compiled.columns.map((c) => c.name));
+    if (!['SrcIp', 'SrcIps', 'DestIp', 'DestIps'].some((n) => names.has(n)))
+      return [
+        {
+          file: rule.file,
+          line: rule.queryLine,
+          message:
+            'the query yields none of SrcIp, SrcIps, DestIp, DestIps: an alert needs the addresses it is about',
+        },
+      ];
+  } catch (err) {
+    if (!(err instanceof KqlError)) throw err;
+    return err.diagnostics.map((d) => ({
+      file: rule.file,
+      line: at(rule.query, d.start, rule.queryLine),
+      message: `query: ${d.message}`,
+    }));
+  }
+  if (rule.evidence) {
+    const sample = evidenceQuery(rule, {
+      srcIps: ['10.0.0.1'],
+      destIps: ['10.0.0.2'],
+      destPorts: [22],
+      start: new Date(0),
+      end: new Date(1),
+      description: '',
+      entities: [],
+    });
+    try {
+      compileKql(sample, new Date());
+    } catch (err) {
+      if (!(err instanceof KqlError)) throw err;
+      return err.diagnostics.map((d) => ({
+        file: rule.file,
+        line: 1,
+        message: `vnetflow.evidence: ${d.message}`,
+      }));
+    }
+  }
+  return [];
+}

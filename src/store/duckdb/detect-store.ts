@@ -1,0 +1,180 @@
+import { alerts } from '../../schema/alerts.js';
+import { ident, publicColumns } from '../../schema/tables.js';
+import type { Row, SqlParam, Store } from '../store.js';
+
+/**
+ * The SQL of scheduled detection (src/detect/ keeps orchestration only). A detection session reads
+ * event tables through windowed sources: each is the table filtered to the current window, which
+ * lives in two session variables, and with allow-listed addresses and ports left out. DuckDB folds
+ * getvariable() to a constant when it binds a query, so the window reaches the scan as a zonemap
+ * filter, and one compiled rule runs over every window by changing the variables.
+ */
+
+/** How an event table is scoped: its time column, the address columns and the port column allow-lists apply to. */
+export interface EventTable {
+  readonly name: string;
+  readonly time: string;
+  readonly ips: readonly string[];
+  readonly port?: string;
+}
+
+/** The tables rules read as events; reference tables (threat intel, topology, NTAIpDetails) are read whole. */
+export const EVENT_TABLES: readonly EventTable[] = [
+  { name: 'FlowTuples', time: 'TimeGenerated', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
+  { name: 'NTANetAnalytics', time: 'TimeGenerated', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
+  { name: 'Flows', time: 'FlowStartTime', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
+  { name: 'DNSQueryLogs', time: 'TimeGenerated', ips: ['SourceIpAddress'] },
+];
+
+const FROM = "getvariable('vnetflow_window_from')";
+const TO = "getvariable('vnetflow_window_to')";
+
+/** SQL for now() inside a scheduled run: the end of its window. */
+export const WINDOW_NOW = TO;
+
+/**
+ * SQL reading one event table within the current window, without rows whose addresses are in the
+ * temporary table `allowTable` (when given) or whose port is in `ports`. A NULL address or port is
+ * never allowed away.
+ */
+export function windowedSource(t: EventTable, allowTable: string | null, ports: readonly number[]): string {
+  const time = ident(t.time);
+  const conditions = [`${time} >= ${FROM}`, `${time} < ${TO}`];
+  if (allowTable)
+    for (const ip of t.ips)
+      conditions.push(`NOT coalesce(${ident(ip)} IN (SELECT ip FROM ${ident(allowTable)}), false)`);
+  if (t.port && ports.length)
+    conditions.push(
+      `NOT coalesce(${ident(t.port)} IN (${ports.map((p) => Math.trunc(p)).join(', ')}), false)`,
+    );
+  return `(SELECT * FROM ${ident(t.name)} WHERE ${conditions.join(' AND ')})`;
+}
+
+/** Points the session's windowed sources at [from, to). */
+export async function setWindow(store: Store, from: Date, to: Date): Promise<void> {
+  const ts = (d: Date): string => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
+  await store.run(`SET VARIABLE vnetflow_window_from = ${ts(from)}`);
+  await store.run(`SET VARIABLE vnetflow_window_to = ${ts(to)}`);
+}
+
+/** The first and last event time over the event tables, or null when they are empty. */
+export async function eventTimeRange(store: Store): Promise<{ from: Date; to: Date } | null> {
+  const parts = EVENT_TABLES.filter((t) => t.name === 'FlowTuples' || t.name === 'DNSQueryLogs').map(
+    (t) => `SELECT min(${ident(t.time)}) AS a, max(${ident(t.time)}) AS b FROM ${ident(t.name)}`,
+  );
+  const [r] = await store.rows(
+    `SELECT epoch_ms(min(a)) AS a, epoch_ms(max(b)) AS b FROM (${parts.join(' UNION ALL ')})`,
+  );
+  if (r.a === null || r.b === null) return null;
+  return { from: new Date(Number(r.a)), to: new Date(Number(r.b)) };
+}
+
+/** Every address the event tables hold in [from, to), for matching allow-lists against. */
+export async function eventAddresses(store: Store, from: Date, to: Date): Promise<string[]> {
+  const parts = EVENT_TABLES.filter((t) => t.name === 'FlowTuples' || t.name === 'DNSQueryLogs').flatMap(
+    (t) =>
+      t.ips.map(
+        (ip) =>
+          `SELECT DISTINCT ${ident(ip)} AS ip FROM ${ident(t.name)} WHERE ${ident(t.time)} >= $1 AND ${ident(t.time)} < $2`,
+      ),
+  );
+  const rows = await store.rows(
+    `SELECT DISTINCT ip FROM (${parts.join(' UNION ALL ')}) WHERE ip IS NOT NULL AND ip <> ''`,
+    [from.toISOString(), to.toISOString()],
+  );
+  return rows.map((r) => String(r.ip));
+}
+
+/** The IPv4 ranges of the loaded service tags. */
+export async function serviceTagRanges(
+  store: Store,
+): Promise<{ name: string; start: number; end: number }[]> {
+  const rows = await store.rows(
+    'SELECT Name, RangeStart::DOUBLE AS s, RangeEnd::DOUBLE AS e FROM _service_tags WHERE RangeStart IS NOT NULL',
+  );
+  return rows.map((r) => ({ name: String(r.Name), start: Number(r.s), end: Number(r.e) }));
+}
+
+/** (Re)creates a session's temporary table of allow-listed addresses. */
+export async function loadAllowTable(store: Store, name: string, ips: readonly string[]): Promise<void> {
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} AS SELECT unnest($1::VARCHAR[]) AS ip`, [ips]);
+}
+
+/** Runs a compiled rule in the current window. */
+export async function runScoped(store: Store, sql: string): Promise<Row[]> {
+  return store.rows(sql);
+}
+
+/** Per rule, the end of the last window detection ran. */
+export async function detectCheckpoints(store: Store): Promise<Map<string, Date>> {
+  await ensureCheckpoints(store);
+  const rows = await store.rows(
+    'SELECT rule_id, epoch_ms(last_window_end) AS t FROM _vnetflow_detect_checkpoints',
+  );
+  return new Map(rows.map((r) => [String(r.rule_id), new Date(Number(r.t))]));
+}
+
+/** Records that a rule ran up to `end`. */
+export async function saveDetectCheckpoint(store: Store, ruleId: string, end: Date): Promise<void> {
+  await ensureCheckpoints(store);
+  await store.run(
+    `INSERT OR REPLACE INTO _vnetflow_detect_checkpoints VALUES ($1, $2::TIMESTAMP, now()::TIMESTAMP)`,
+    [ruleId, end.toISOString()],
+  );
+}
+
+async function ensureCheckpoints(store: Store): Promise<void> {
+  await store.run(
+    'CREATE TABLE IF NOT EXISTS _vnetflow_detect_checkpoints (rule_id VARCHAR PRIMARY KEY, last_window_end TIMESTAMP, updated_at TIMESTAMP)',
+  );
+}
+
+/** The last time (TimeGenerated) each entity key of a rule alerted, for suppression. */
+export async function lastAlerts(store: Store, ruleId: string): Promise<Map<string, Date>> {
+  const rows = await store.rows(
+    'SELECT EntityKey, epoch_ms(max(TimeGenerated)) AS t FROM Alerts WHERE RuleId = $1 GROUP BY EntityKey',
+    [ruleId],
+  );
+  return new Map(rows.map((r) => [String(r.EntityKey), new Date(Number(r.t))]));
+}
+
+/** Which of these alert ids are stored already. */
+export async function storedAlertIds(store: Store, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await store.rows(
+    'SELECT AlertId FROM Alerts WHERE AlertId IN (SELECT unnest($1::VARCHAR[]))',
+    [ids],
+  );
+  return new Set(rows.map((r) => String(r.AlertId)));
+}
+
+/** One alert row, keyed by the Alerts columns; JSON columns as JSON text, times as ISO text. */
+export type AlertRow = Record<string, SqlParam>;
+
+/** Appends alerts (JSON columns as JSON text). */
+export async function insertAlerts(store: Store, rows: readonly AlertRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = alerts.columns.map((c) => c.name);
+  const values = columns.map((_name, i) => {
+    const type = alerts.columns[i].type;
+    return type === 'JSON' ? `$${i + 1}::JSON` : type === 'TIMESTAMP' ? `$${i + 1}::TIMESTAMP` : `$${i + 1}`;
+  });
+  const sql = `INSERT INTO Alerts (${columns.map(ident).join(', ')}) VALUES (${values.join(', ')})`;
+  await store.transaction(async () => {
+    for (const r of rows)
+      await store.run(
+        sql,
+        columns.map((c) => r[c] ?? null),
+      );
+  });
+}
+
+/** Alerts as rows for printing or JSON, newest window last; the public columns only. */
+export async function readAlerts(store: Store, from: Date | null, to: Date | null): Promise<Row[]> {
+  const cols = publicColumns(alerts).map(ident).join(', ');
+  return store.rows(
+    `SELECT ${cols} FROM Alerts WHERE ($1::TIMESTAMP IS NULL OR EndTime >= $1::TIMESTAMP) AND ($2::TIMESTAMP IS NULL OR StartTime < $2::TIMESTAMP)
+     ORDER BY TimeGenerated, RuleId, AlertId`,
+    [from?.toISOString() ?? null, to?.toISOString() ?? null],
+  );
+}
