@@ -2,7 +2,7 @@ import { detect, type DetectSummary } from '../detect/detect.js';
 import { evaluate, formatEvaluation, readGroundTruth } from '../detect/evaluate.js';
 import { loadRules, RulesDirError, type RuleSet } from '../detect/load-rules.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
-import { readAlerts } from '../store/duckdb/detect-store.js';
+import { readAlerts, resetDetection } from '../store/duckdb/detect-store.js';
 import { publicColumns } from '../schema/tables.js';
 import { alerts } from '../schema/alerts.js';
 import { dbPath, UsageError, type Command } from './command.js';
@@ -15,7 +15,7 @@ export const detectCommand: Command = {
   name: 'detect',
   summary: 'run detection rules over the flows and store the alerts they raise',
   help: `Usage: vnetflow detect [--db FILE] [--rules DIR]... [--no-builtin] [--from ISO] [--to ISO]
-                       [--format table|json|ndjson] [--evaluate GROUND_TRUTH.json] [--check]
+                       [--format table|json|ndjson] [--evaluate GROUND_TRUTH.json] [--check] [--reset]
 
 Runs the enabled detection rules as Microsoft Sentinel schedules its analytics rules: every
 queryFrequency, over the last queryPeriod, across the time range of the data (or --from/--to).
@@ -36,6 +36,8 @@ Options:
   --evaluate FILE    score the alerts against a ground-truth file (vnetflow generate writes
                      one): per scenario found or missed, per rule, recall and precision
   --check            only load and check the rules; print their problems
+  --reset            delete every stored alert first and run all windows again (after
+                     changing a rule or an allow-list)
   -h, --help         show this help
 
 Exit code: 0, or 1 when a rule file has a problem or a rule failed (the others still ran).
@@ -43,7 +45,7 @@ Exit code: 0, or 1 when a rule file has a problem or a rule failed (the others s
 Examples:
   vnetflow detect
   vnetflow detect --rules ./my-rules --format json > alerts.json
-  vnetflow detect --evaluate ./env/ground-truth.json
+  vnetflow detect --reset --evaluate ./env/ground-truth.json
   vnetflow query 'Alerts | project RuleName, SrcIps, DestIps, Evidence'`,
   async run(argv) {
     const { values, positionals } = parse('detect', argv, {
@@ -55,6 +57,7 @@ Examples:
       format: { type: 'string' },
       evaluate: { type: 'string' },
       check: { type: 'boolean' },
+      reset: { type: 'boolean' },
     });
     if (values.help) {
       console.log(this.help);
@@ -87,6 +90,7 @@ Examples:
       memoryLimit: '512MB',
     });
     try {
+      if (values.reset) console.error(`detect: removed ${await resetDetection(store)} stored alerts`);
       const summary = await detect(store, set, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
       const machine = format !== 'table';
       (machine ? console.error : console.log)(formatDetect(summary));

@@ -75,8 +75,9 @@ export async function detect(
     const range = await eventTimeRange(session);
     if (!range || enabled.length === 0)
       return { rules: [], from: null, to: null, raised: 0, seconds: (performance.now() - started) / 1000 };
-    const from = options.from ?? range.from;
-    const to = options.to ?? range.to;
+    // Windows before the first event or after the last would read nothing.
+    const from = new Date(Math.max(options.from?.getTime() ?? 0, range.from.getTime()));
+    const to = new Date(Math.min(options.to?.getTime() ?? Infinity, range.to.getTime()));
     const longest = Math.max(...enabled.map((r) => r.period));
     const addresses = await eventAddresses(
       session,
@@ -167,7 +168,9 @@ async function runRule(
         const key = entityKey(rule, f);
         const prev = last.get(key);
         const alert = alertRow(rule, f, key, start, end, 0);
-        if (prev && prev.getTime() !== end.getTime() && end.getTime() - prev.getTime() < rule.suppression) {
+        // Suppressed: the same entities alerted in an earlier window less than suppressionDuration ago.
+        const since = prev ? end.getTime() - prev.getTime() : Infinity;
+        if (since > 0 && since < rule.suppression) {
           suppressed++;
           continue;
         }

@@ -75,14 +75,18 @@ export function evaluate(
     const dst = a.dst.some((ip) => s.dstIps.includes(ip));
     return a.src.length ? src && (a.dst.length === 0 || dst) : dst;
   };
+  const attacks = truth.filter((s) => s.attack);
+  const good = alerts.map((a) => attacks.some((s) => hits(a, s)));
+  // A benign scenario is blamed only for alerts no attack explains (an alert on a DGA host is not
+  // a false positive on the same host's monitoring agent).
   const scenarios = truth.map((s) => ({
     id: s.id,
     kind: s.kind,
     attack: s.attack,
-    rules: [...new Set(alerts.filter((a) => hits(a, s)).map((a) => a.ruleId))].sort(),
+    rules: [
+      ...new Set(alerts.filter((a, i) => (s.attack || !good[i]) && hits(a, s)).map((a) => a.ruleId)),
+    ].sort(),
   }));
-  const attacks = truth.filter((s) => s.attack);
-  const good = alerts.map((a) => attacks.some((s) => hits(a, s)));
   const ruleIds = [
     ...new Set([...rules.filter((r) => r.enabled).map((r) => r.id), ...alerts.map((a) => a.ruleId)]),
   ];

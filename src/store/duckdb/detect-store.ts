@@ -1,5 +1,5 @@
 import { alerts } from '../../schema/alerts.js';
-import { ident, publicColumns } from '../../schema/tables.js';
+import { ident } from '../../schema/tables.js';
 import type { Row, SqlParam, Store } from '../store.js';
 
 /**
@@ -97,7 +97,12 @@ export async function serviceTagRanges(
 
 /** (Re)creates a session's temporary table of allow-listed addresses. */
 export async function loadAllowTable(store: Store, name: string, ips: readonly string[]): Promise<void> {
-  await store.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} AS SELECT unnest($1::VARCHAR[]) AS ip`, [ips]);
+  // An empty list cannot be bound (DuckDB cannot type it): create the table empty instead.
+  if (ips.length === 0) await store.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} (ip VARCHAR)`);
+  else
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} AS SELECT unnest($1::VARCHAR[]) AS ip`, [
+      ips,
+    ]);
 }
 
 /** Runs a compiled rule in the current window. */
@@ -127,6 +132,16 @@ async function ensureCheckpoints(store: Store): Promise<void> {
   await store.run(
     'CREATE TABLE IF NOT EXISTS _vnetflow_detect_checkpoints (rule_id VARCHAR PRIMARY KEY, last_window_end TIMESTAMP, updated_at TIMESTAMP)',
   );
+}
+
+/** Forgets every alert and where each rule stopped, so the next run starts over. */
+export async function resetDetection(store: Store): Promise<number> {
+  await ensureCheckpoints(store);
+  return store.transaction(async () => {
+    const n = await store.run('DELETE FROM Alerts');
+    await store.run('DELETE FROM _vnetflow_detect_checkpoints');
+    return n;
+  });
 }
 
 /** The last time (TimeGenerated) each entity key of a rule alerted, for suppression. */
@@ -169,12 +184,29 @@ export async function insertAlerts(store: Store, rows: readonly AlertRow[]): Pro
   });
 }
 
-/** Alerts as rows for printing or JSON, newest window last; the public columns only. */
+/**
+ * Alerts overlapping [from, to) as plain objects, oldest run first: the public columns, times as
+ * ISO 8601 UTC text, dynamic columns as the arrays and objects they hold.
+ */
 export async function readAlerts(store: Store, from: Date | null, to: Date | null): Promise<Row[]> {
-  const cols = publicColumns(alerts).map(ident).join(', ');
-  return store.rows(
+  const pub = alerts.columns.filter((c) => !c.internal);
+  const cols = pub
+    .map((c) =>
+      c.type === 'TIMESTAMP'
+        ? `strftime(${ident(c.name)}, '%Y-%m-%dT%H:%M:%S.%gZ') AS ${ident(c.name)}`
+        : c.type === 'JSON'
+          ? `${ident(c.name)}::VARCHAR AS ${ident(c.name)}`
+          : ident(c.name),
+    )
+    .join(', ');
+  const rows = await store.rows(
     `SELECT ${cols} FROM Alerts WHERE ($1::TIMESTAMP IS NULL OR EndTime >= $1::TIMESTAMP) AND ($2::TIMESTAMP IS NULL OR StartTime < $2::TIMESTAMP)
      ORDER BY TimeGenerated, RuleId, AlertId`,
     [from?.toISOString() ?? null, to?.toISOString() ?? null],
   );
+  for (const r of rows)
+    for (const c of pub)
+      if (c.type === 'JSON' && typeof r[c.name] === 'string')
+        r[c.name] = JSON.parse(r[c.name] as string) as Row[string];
+  return rows;
 }
