@@ -15,6 +15,11 @@ import { render } from './render.js';
 import { kqlCells } from './query.js';
 import { compileKql } from '../kql/run.js';
 import { SEED_000 } from './demo-seed-000.js';
+import { detect } from '../detect/detect.js';
+import { evaluate, readGroundTruth } from '../detect/evaluate.js';
+import { loadRules } from '../detect/load-rules.js';
+import { readAlerts } from '../store/duckdb/detect-store.js';
+import { formatDetect } from './detect.js';
 
 /**
  * The demo's report: KQL that Azure users write (most of it from the seed documents: seed 001's
@@ -109,7 +114,8 @@ Traffic Analytics tables and prints a short report, each section a KQL query (mo
 blog posts, run by vnetflow's KQL engine): tuples per hour, flow types, traffic between subnets,
 on-premises <-> Azure, top countries, flows to malicious destinations with their DNS names
 (seed 000's hunting query), denied flows with the rule that denied them, top internet
-destinations. A second run reuses what is there.
+destinations. Then it runs the built-in detection rules and shows, for each labelled scenario
+(attacks and benign look-alikes), whether detection found it. A second run reuses what is there.
 
 Options:
   --dir DIR     work folder (default ./vnetflow-demo)
@@ -143,12 +149,33 @@ Examples:
       console.log(formatSummary(summary, false).replace(/^/gm, '  '));
       console.log(`  ${formatAnalytics(await buildAnalytics(store))}`);
       await report(store);
-      const truth = JSON.parse(readFileSync(join(env, 'ground-truth.json'), 'utf8')) as {
+      const rules = loadRules([]);
+      const detection = await detect(store, rules);
+      console.log(
+        `\n== Detection (the ${rules.rules.length} built-in rules)\n${formatDetect(detection).split('\n')[0]}`,
+      );
+      const truthFile = join(env, 'ground-truth.json');
+      const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as {
         scenarios: { id: string; description: string; tuples: number }[];
       };
-      console.log(`\nLabelled scenarios in the data (ground truth: ${join(env, 'ground-truth.json')}):`);
-      for (const s of truth.scenarios)
-        console.log(`  ${s.id.padEnd(18)} ${String(s.tuples).padStart(6)} tuples  ${s.description}`);
+      const scored = evaluate(readGroundTruth(truthFile), await readAlerts(store, null, null), rules.rules);
+      console.log(`\nLabelled scenarios in the data (ground truth: ${truthFile}) and what detection said:`);
+      for (const s of truth.scenarios) {
+        const e = scored.scenarios.find((x) => x.id === s.id)!;
+        const verdict = e.attack
+          ? e.rules.length
+            ? 'found'
+            : 'MISSED'
+          : e.rules.length
+            ? 'FALSE ALARM'
+            : 'quiet';
+        console.log(
+          `  ${s.id.padEnd(24)} ${String(s.tuples).padStart(6)} tuples  ${verdict.padEnd(11)} ${s.description}`,
+        );
+      }
+      console.log(
+        `  recall ${scored.recall.toFixed(2)}, precision ${scored.precision.toFixed(2)} over ${scored.alerts} alerts: vnetflow query --db ${dbFile} "Alerts | project StartTime, RuleName, SrcIps, DestIps, Description"`,
+      );
       console.log(`\nExplore: vnetflow query --db ${dbFile} "NTANetAnalytics | take 10"`);
       return 0;
     } finally {

@@ -6,6 +6,10 @@ import type { IngestSummary } from '../ingest/summary.js';
 import { FileSource } from '../sources/file/file-source.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { prefetched } from '../sources/prefetch.js';
+import { detect, type DetectSummary } from '../detect/detect.js';
+import { loadRules, RulesDirError, type RuleSet } from '../detect/load-rules.js';
+import type { Store } from '../store/store.js';
+import { formatDetect } from './detect.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { parse } from './parse.js';
 import { progressBar } from './progress.js';
@@ -43,6 +47,8 @@ Options:
   --no-analytics  do not bring the Traffic Analytics tables and Flows up to date afterwards
                 (NTATopologyDetails still follows a topology file loaded by this run)
   --interval N  Traffic Analytics processing interval in minutes: 60 (default) or 10
+  --no-detect   do not run the detection rules afterwards (vnetflow detect runs them later)
+  --rules DIR   more detection rules (repeatable), as for vnetflow detect
   --kind K      read every PATH as K instead of recognising it by content: flow-logs, topology,
                 service-tags, threat-intel, dns-logs or geo-db
   --batch-mb N  input megabytes per transaction (default 256): smaller batches commit more often,
@@ -70,6 +76,8 @@ Examples:
       'max-file-mb': { type: 'string' },
       kind: { type: 'string' },
       'no-analytics': { type: 'boolean' },
+      'no-detect': { type: 'boolean' },
+      rules: { type: 'string', multiple: true },
       interval: { type: 'string' },
     });
     if (values.help) {
@@ -79,6 +87,8 @@ Examples:
     if (positionals.length === 0)
       throw new UsageError('ingest: name at least one file or directory (see vnetflow ingest --help)');
     const minutes = intervalMinutes(values.interval, 'ingest');
+    // Rules are read before any data: a mistyped --rules directory fails at once.
+    const rules = values['no-detect'] ? null : ruleSet((values.rules as string[] | undefined) ?? []);
     const files = new FileSource(positionals);
     await files.check();
     // The walk runs while the database opens.
@@ -120,15 +130,26 @@ Examples:
       const analytics = values['no-analytics']
         ? null
         : await buildAnalytics(store, { intervalMinutes: minutes });
+      const detection = rules ? await detectAfterIngest(store, rules) : null;
       if (values.json) {
         const { sources, ...totals } = summary;
         const problems = sources.filter((s) => s.note && s.status !== 'loaded');
-        console.log(JSON.stringify({ ...(values.verbose ? summary : { ...totals, problems }), analytics }));
+        console.log(
+          JSON.stringify({
+            ...(values.verbose ? summary : { ...totals, problems }),
+            analytics,
+            detect: detection,
+          }),
+        );
       } else {
         console.log(formatSummary(summary, Boolean(values.verbose)));
         if (analytics) console.log(formatAnalytics(analytics));
+        if (detection) console.log(formatDetect(detection).split('\n')[0]);
       }
-      return summary.sources.some((s) => s.status === 'rejected' && s.note?.startsWith('unreadable')) ? 1 : 0;
+      const unreadable = summary.sources.some(
+        (s) => s.status === 'rejected' && s.note?.startsWith('unreadable'),
+      );
+      return unreadable ? 1 : 0;
     } finally {
       store.close();
     }
@@ -162,4 +183,23 @@ export function formatSummary(s: IngestSummary, verbose: boolean): string {
         `  ${x.status.padEnd(9)} ${x.format ?? ''} ${x.uri}: ${n(x.tuplesRead)} read, ${n(x.tuplesStored)} stored, ${n(x.tuplesRejected)} rejected, ${n(x.duplicatesSkipped)} duplicates`,
       );
   return lines.join('\n');
+}
+
+/** The rules to run after ingest; a rule file's problem is printed and leaves the others running. */
+function ruleSet(dirs: string[]): RuleSet {
+  try {
+    const set = loadRules(dirs);
+    for (const p of set.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
+    return set;
+  } catch (err) {
+    if (err instanceof RulesDirError) throw new UsageError(`ingest: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Runs the detection rules over what this ingest added (each rule from where it stopped). */
+async function detectAfterIngest(store: Store, set: RuleSet): Promise<DetectSummary> {
+  const summary = await detect(store, set);
+  for (const r of summary.rules) if (r.error) console.error(`detect: rule ${r.ruleId} failed: ${r.error}`);
+  return summary;
 }

@@ -25,10 +25,10 @@ export const queryCommand: Command = {
        vnetflow query --jsonl [--db FILE] [--now ISO] < queries.jsonl
 
 Runs KQL over the vnetflow tables (NTANetAnalytics, NTAIpDetails, NTATopologyDetails, Flows,
-FlowTuples, DNSQueryLogs, ThreatIntelIndicators, IngestErrors, IpAddressSpellings). Microsoft's
-own analyzer checks the query first; errors show the line, the column and a caret. Operators and
-functions not supported yet are refused by name with their position, never approximated:
-docs/kql.md lists what runs and the semantics.
+FlowTuples, DNSQueryLogs, ThreatIntelIndicators, IngestErrors, IpAddressSpellings, Alerts).
+Microsoft's own analyzer checks the query first; errors show the line, the column and a caret.
+Operators and functions not supported yet are refused by name with their position, never
+approximated: docs/kql.md lists what runs and the semantics.
 
 Values print as Kusto prints them: datetimes in ISO 8601 UTC (Z), timespans as [d.]hh:mm:ss[.fffffff].
 In JSON, a long beyond 2^53 is a string, NaN and infinities are strings, dynamic values are JSON.

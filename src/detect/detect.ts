@@ -2,6 +2,7 @@ import { compileKql, KqlError } from '../kql/run.js';
 import {
   detectCheckpoints,
   eventAddresses,
+  eventHours,
   eventTimeRange,
   insertAlerts,
   lastAlerts,
@@ -85,6 +86,7 @@ export async function detect(
       new Date(to.getTime() + 1),
     );
     const tags = await serviceTagRanges(session);
+    const hours = await eventHours(session, new Date(from.getTime() - longest), new Date(to.getTime() + 1));
     await loadAllowTable(session, ALLOW_GLOBAL, allowedAddresses(addresses, set.allowList, tags));
     const checkpoints = options.from ? new Map<string, Date>() : await detectCheckpoints(session);
     const runs: RuleRun[] = [];
@@ -93,6 +95,7 @@ export async function detect(
         allow: await allowFor(session, rule, set.allowList, addresses, tags, i),
         from: checkpoints.get(rule.id) ?? from,
         to,
+        hours,
       });
       runs.push(run);
       options.onRule?.(run);
@@ -127,19 +130,46 @@ async function allowFor(
   return { table, ports: merged.ports };
 }
 
-/** The scheduled runs' ends: multiples of the frequency, from the first after `from` to the one holding `to`. */
-export function windowEnds(from: Date, to: Date, frequency: number): Date[] {
+const HOUR = 3_600_000;
+
+/**
+ * The scheduled runs' ends: multiples of the frequency, from the first after `from` to the one
+ * holding `to`, leaving out runs whose window holds none of `hours` (the starts of the hours
+ * with events, when given): logs from last year and from today make two short stretches of
+ * windows, not a year of empty ones.
+ */
+export function windowEnds(
+  from: Date,
+  to: Date,
+  frequency: number,
+  period = frequency,
+  hours?: readonly number[],
+): Date[] {
   const first = Math.floor(from.getTime() / frequency) * frequency + frequency;
   const last = Math.floor(to.getTime() / frequency) * frequency + frequency;
   const out: Date[] = [];
-  for (let t = first; t <= last; t += frequency) out.push(new Date(t));
+  let h = 0;
+  for (let t = first; t <= last; t += frequency) {
+    if (hours) {
+      // An hour [x, x + 1h) overlaps the window [t - period, t) when x < t and x + 1h > t - period.
+      while (h < hours.length && hours[h] + HOUR <= t - period) h++;
+      if (h >= hours.length) break;
+      if (hours[h] >= t) {
+        // Skip straight to the first run whose window reaches the next hour with events.
+        const next = Math.floor(hours[h] / frequency) * frequency + frequency;
+        if (next > t) t = next - frequency;
+        continue;
+      }
+    }
+    out.push(new Date(t));
+  }
   return out;
 }
 
 async function runRule(
   session: Store,
   rule: Rule,
-  o: { allow: { table: string; ports: readonly number[] }; from: Date; to: Date },
+  o: { allow: { table: string; ports: readonly number[] }; from: Date; to: Date; hours: readonly number[] },
 ): Promise<RuleRun> {
   const started = performance.now();
   const base = { ruleId: rule.id, windows: 0, raised: 0, suppressed: 0, existing: 0 };
@@ -151,7 +181,7 @@ async function runRule(
     return { ...base, error: `query: ${(err as Error).message}`, seconds: seconds() };
   }
   // A checkpoint is the end of the last window run, which may have been partial: run it again.
-  const ends = windowEnds(new Date(o.from.getTime() - 1), o.to, rule.frequency);
+  const ends = windowEnds(new Date(o.from.getTime() - 1), o.to, rule.frequency, rule.period, o.hours);
   const last = await lastAlerts(session, rule.id);
   const pending: AlertRow[] = [];
   let suppressed = 0;

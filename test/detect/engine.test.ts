@@ -53,6 +53,13 @@ test('windows end on multiples of the frequency, from the first after `from` to 
     (d) => d.getTime() - T0,
   );
   assert.deepEqual(ends, [HOUR, 2 * HOUR, 3 * HOUR]);
+  // Events in hour 0 and in hour 1000 only: 1-hour windows run at 1h and 1001h; 3-hour windows
+  // reach each hour of events from the three runs that end after it.
+  const year = new Date(T0 + 1000 * HOUR + 5 * MIN);
+  const sparse = [T0, T0 + 1000 * HOUR];
+  const at = (ds: Date[]): number[] => ds.map((d) => (d.getTime() - T0) / HOUR);
+  assert.deepEqual(at(windowEnds(new Date(T0), year, HOUR, HOUR, sparse)), [1, 1001]);
+  assert.deepEqual(at(windowEnds(new Date(T0), year, HOUR, 3 * HOUR, sparse)), [1, 2, 3, 1001]);
 });
 
 test('malformed rules are reported with file, line and reason, and never stop the others', () => {

@@ -69,6 +69,19 @@ export async function eventTimeRange(store: Store): Promise<{ from: Date; to: Da
   return { from: new Date(Number(r.a)), to: new Date(Number(r.b)) };
 }
 
+/** The starts (epoch ms) of the hours in [from, to) that hold any event, in order. */
+export async function eventHours(store: Store, from: Date, to: Date): Promise<number[]> {
+  const parts = EVENT_TABLES.filter((t) => t.name === 'FlowTuples' || t.name === 'DNSQueryLogs').map(
+    (t) =>
+      `SELECT DISTINCT date_trunc('hour', ${ident(t.time)}) AS h FROM ${ident(t.name)} WHERE ${ident(t.time)} >= $1::TIMESTAMP AND ${ident(t.time)} < $2::TIMESTAMP`,
+  );
+  const rows = await store.rows(
+    `SELECT DISTINCT epoch_ms(h) AS h FROM (${parts.join(' UNION ALL ')}) ORDER BY h`,
+    [from.toISOString(), to.toISOString()],
+  );
+  return rows.map((r) => Number(r.h));
+}
+
 /** Every address the event tables hold in [from, to), for matching allow-lists against. */
 export async function eventAddresses(store: Store, from: Date, to: Date): Promise<string[]> {
   const parts = EVENT_TABLES.filter((t) => t.name === 'FlowTuples' || t.name === 'DNSQueryLogs').flatMap(
