@@ -5,6 +5,8 @@ import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { readAlerts, resetDetection } from '../store/duckdb/detect-store.js';
 import { publicColumns } from '../schema/tables.js';
 import { alerts } from '../schema/alerts.js';
+import { buildAnalytics } from '../analytics/build.js';
+import { formatAnalytics } from './analytics.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { parse } from './parse.js';
 import { render, type OutputFormat } from './render.js';
@@ -35,6 +37,8 @@ Options:
                      objects with the Alerts columns) or ndjson
   --evaluate FILE    score the alerts against a ground-truth file (vnetflow generate writes
                      one): per scenario found or missed, per rule, recall and precision
+  --no-analytics     do not bring the Traffic Analytics tables up to date first (rules that
+                     read NTANetAnalytics then see what the last build left)
   --check            only load and check the rules; print their problems
   --reset            delete every stored alert first and run all windows again (after
                      changing a rule or an allow-list)
@@ -58,6 +62,7 @@ Examples:
       evaluate: { type: 'string' },
       check: { type: 'boolean' },
       reset: { type: 'boolean' },
+      'no-analytics': { type: 'boolean' },
     });
     if (values.help) {
       console.log(this.help);
@@ -90,6 +95,11 @@ Examples:
       memoryLimit: '512MB',
     });
     try {
+      // Some rules read NTANetAnalytics: bring it up to date first (nothing to do after an ingest).
+      if (!values['no-analytics']) {
+        const a = await buildAnalytics(store);
+        if (a.rebuiltFrom !== null) console.error(formatAnalytics(a));
+      }
       if (values.reset) console.error(`detect: removed ${await resetDetection(store)} stored alerts`);
       const summary = await detect(store, set, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
       const machine = format !== 'table';

@@ -363,7 +363,7 @@ function benignLookalikes(
     [...probe('10.1.1.4', 443), ...probe('10.1.1.5', 443), ...probe('10.1.1.6', 3389)],
   );
 
-  const backupAt = windowStart + Math.floor(span * (0.05 + 0.1 * rng.next()));
+  const backupAt = windowStart + Math.floor(span * (0.4 + 0.15 * rng.next()));
   const backup = Array.from({ length: rng.int(2, 4) }, (_, i) => ({
     start: backupAt + i * 20 * MIN,
     end: backupAt + i * 20 * MIN + rng.int(15, 40) * MIN,
@@ -382,7 +382,7 @@ function benignLookalikes(
     {
       id: 'benign-backup',
       kind: 'benign-transfer',
-      description: 'Nightly database backup uploads GBs to Azure Storage (20.60.40.9)',
+      description: 'A database backup uploads GBs to Azure Storage (20.60.40.9)',
       mitre: '',
       expectedFlowType: 'AzurePublic',
       srcIps: ['10.1.2.4'],

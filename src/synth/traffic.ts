@@ -93,7 +93,9 @@ export function backgroundHour(
       ...(f.dnsName ? { dnsName: f.dnsName } : {}),
     });
   }
-  for (let i = 0; i < Math.round(60 * scale); i++) out.push(noise(rng, hourStart + rng.int(0, HOUR - 1)));
+  const sources = noisePool(scale);
+  for (let i = 0; i < Math.round(60 * scale); i++)
+    out.push(noise(rng, hourStart + rng.int(0, HOUR - 1), sources));
   return out;
 }
 
@@ -259,10 +261,27 @@ function pickFlow(rng: Rng, backendJoined: boolean): Flow {
   };
 }
 
+/**
+ * Where internet noise comes from. A larger estate draws the noise of more of the internet, not
+ * more noise from each source: above scale 1, six more sources per unit of scale, so each
+ * source sends about 9 attempts an hour whatever the scale (as real scanners' rates do not grow
+ * with the victim). At scale 1 or less, the catalogue's seven sources.
+ */
+function noisePool(scale: number): readonly string[] {
+  const extra = Math.floor(6 * Math.max(0, scale - 1));
+  return [
+    ...noiseSources,
+    ...Array.from(
+      { length: extra },
+      (_, i) => `${i % 2 ? '80.94' : '79.124'}.${((i >> 1) % 250) + 1}.${((i * 37) % 250) + 1}`,
+    ),
+  ];
+}
+
 /** A denied inbound attempt from the internet on a public-facing NIC. */
-function noise(rng: Rng, t: number): Conn {
+function noise(rng: Rng, t: number, sources: readonly string[]): Conn {
   const target = rng.pick(nics.filter((n) => n.publicIp));
-  const src = rng.pick(noiseSources);
+  const src = rng.pick(sources);
   const dst = src.includes(':') ? 'fd12:3456:789a:1::8' : target.ip;
   const port = rng.pick([23, 445, 1433, 3306, 5900, 8080, 6379, rng.int(1, 65535)]);
   return {

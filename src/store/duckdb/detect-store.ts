@@ -21,7 +21,9 @@ export interface EventTable {
 /** The tables rules read as events; reference tables (threat intel, topology, NTAIpDetails) are read whole. */
 export const EVENT_TABLES: readonly EventTable[] = [
   { name: 'FlowTuples', time: 'TimeGenerated', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
-  { name: 'NTANetAnalytics', time: 'TimeGenerated', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
+  // Its TimeGenerated is the end of the processing interval: a run reads the intervals that start
+  // in its window, so the hour 06:00-07:00 belongs to the run that ends at 07:00.
+  { name: 'NTANetAnalytics', time: 'FlowIntervalStartTime', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
   { name: 'Flows', time: 'FlowStartTime', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
   { name: 'DNSQueryLogs', time: 'TimeGenerated', ips: ['SourceIpAddress'] },
 ];
