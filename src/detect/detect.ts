@@ -1,5 +1,6 @@
 import { compileKql, KqlError } from '../kql/run.js';
 import {
+  countFlowEvidence,
   detectCheckpoints,
   eventAddresses,
   eventHours,
@@ -15,7 +16,7 @@ import {
   type AlertRow,
 } from '../store/duckdb/detect-store.js';
 import type { Store } from '../store/store.js';
-import { alertRow, entityKey, findingOf } from './alert.js';
+import { alertRow, entityKey, findingOf, type Finding } from './alert.js';
 import { allowedAddresses, mergeAllowLists, type AllowList, type TagRange } from './allow-list.js';
 import { triggers, type Rule } from './rule.js';
 import { detectionScope } from './scope.js';
@@ -183,7 +184,7 @@ async function runRule(
   // A checkpoint is the end of the last window run, which may have been partial: run it again.
   const ends = windowEnds(new Date(o.from.getTime() - 1), o.to, rule.frequency, rule.period, o.hours);
   const last = await lastAlerts(session, rule.id);
-  const pending: AlertRow[] = [];
+  const pending: { alert: AlertRow; finding: Finding }[] = [];
   let suppressed = 0;
   let existing = 0;
   try {
@@ -192,7 +193,7 @@ async function runRule(
       await setWindow(session, start, end);
       const rows = await runScoped(session, sql);
       if (!triggers(rule, rows.length)) continue;
-      const candidates: AlertRow[] = [];
+      const candidates: { alert: AlertRow; finding: Finding }[] = [];
       for (const row of rows) {
         const f = findingOf(rule, row, start, end);
         const key = entityKey(rule, f);
@@ -205,17 +206,21 @@ async function runRule(
           continue;
         }
         last.set(key, end);
-        candidates.push(alert);
+        candidates.push({ alert, finding: f });
       }
       const stored = await storedAlertIds(
         session,
-        candidates.map((c) => String(c.AlertId)),
+        candidates.map((c) => String(c.alert.AlertId)),
       );
       existing += stored.size;
-      for (const c of candidates) if (!stored.has(String(c.AlertId))) pending.push(c);
+      for (const c of candidates) if (!stored.has(String(c.alert.AlertId))) pending.push(c);
     }
-    for (const a of pending) a.EvidenceCount = await evidenceCount(session, String(a.Evidence));
-    await insertAlerts(session, pending);
+    for (const { alert, finding } of pending)
+      alert.EvidenceCount = rule.evidence
+        ? await evidenceCount(session, String(alert.Evidence))
+        : await countFlowEvidence(session, finding);
+    const rows = pending.map((p) => p.alert);
+    await insertAlerts(session, rows);
     if (ends.length) await saveDetectCheckpoint(session, rule.id, ends[ends.length - 1]);
   } catch (err) {
     const message = err instanceof KqlError ? err.message : (err as Error).message;
@@ -232,7 +237,7 @@ async function runRule(
   };
 }
 
-/** How many rows an alert's evidence query returns. */
+/** How many rows an alert's own evidence template returns (compiled, as a user would run it). */
 async function evidenceCount(session: Store, kql: string): Promise<number> {
   const { sql } = compileKql(`${kql}\n| count`, new Date());
   const [row] = await session.rows(sql);

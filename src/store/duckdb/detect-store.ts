@@ -125,6 +125,38 @@ export async function runScoped(store: Store, sql: string): Promise<Row[]> {
   return store.rows(sql);
 }
 
+/**
+ * How many flow tuples the default evidence query of an alert returns (src/detect/evidence.ts):
+ * the same filter, with the lists bound as parameters, so that counting needs no KQL compile.
+ */
+export async function countFlowEvidence(
+  store: Store,
+  e: {
+    start: Date;
+    end: Date;
+    srcIps: readonly string[];
+    destIps: readonly string[];
+    destPorts: readonly number[];
+  },
+): Promise<number> {
+  // Lists go as JSON text: DuckDB cannot type an empty list parameter.
+  const list = (p: string, type: string): string => `from_json(${p}, '["${type}"]')`;
+  const [r] = await store.rows(
+    `SELECT count(*) AS n FROM FlowTuples WHERE TimeGenerated BETWEEN $1::TIMESTAMP AND $2::TIMESTAMP
+       AND (len(${list('$3', 'VARCHAR')}) = 0 OR SrcIp IN (SELECT unnest(${list('$3', 'VARCHAR')})))
+       AND (len(${list('$4', 'VARCHAR')}) = 0 OR DestIp IN (SELECT unnest(${list('$4', 'VARCHAR')})))
+       AND (len(${list('$5', 'INTEGER')}) = 0 OR DestPort IN (SELECT unnest(${list('$5', 'INTEGER')})))`,
+    [
+      e.start.toISOString(),
+      e.end.toISOString(),
+      JSON.stringify(e.srcIps),
+      JSON.stringify(e.destIps),
+      JSON.stringify(e.destPorts),
+    ],
+  );
+  return Number(r.n);
+}
+
 /** Per rule, the end of the last window detection ran. */
 export async function detectCheckpoints(store: Store): Promise<Map<string, Date>> {
   await ensureCheckpoints(store);
