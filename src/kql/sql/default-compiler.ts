@@ -2,7 +2,7 @@ import { columnRefs, positionOf, type KqlType, type Query, type Scalar, type Tab
 import { UnsupportedError } from '../lower.js';
 import { escapeRegex } from '../regex.js';
 import { publicColumns, tables } from '../../schema/tables.js';
-import { ipv4Range, sqlIpv4Number, sqlIsPrivate } from '../../enrich/ip.js';
+import { ipv4Range, sqlIpv4Number, sqlIsPrivateText } from '../../enrich/ip.js';
 import { ipv4Masked, ipv4Number, ipv6Compare, ipv6Masked, ipv6Text } from '../../enrich/ip-text.js';
 import type { ReadScope } from '../read-scope.js';
 
@@ -1351,7 +1351,7 @@ export abstract class DefaultCompiler {
       case 'array_length':
         return `(CASE WHEN json_type(${a[0]}) = 'ARRAY' THEN json_array_length(${a[0]})::BIGINT END)`;
       case 'ipv4_is_private':
-        return sqlIsPrivate(sqlIpv4Number(this.as(s.args[0], 'string')));
+        return sqlIsPrivateText(this.as(s.args[0], 'string'));
       case 'ipv4_is_in_range':
         return this.ipv4InRange(s.args[0], s.args[1]);
       case 'ipv4_is_in_any_range': {
