@@ -1,16 +1,6 @@
-SELECT "p", "q", "r", "m", "c", "n", "bad" FROM (SELECT * FROM (VALUES (CAST((CASE WHEN regexp_full_match('10.1.2.3', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
-    (split_part('10.1.2.3', '.', 1)::UBIGINT << 24) + (split_part('10.1.2.3', '.', 2)::UBIGINT << 16)
-    + (split_part('10.1.2.3', '.', 3)::UBIGINT << 8) + split_part('10.1.2.3', '.', 4)::UBIGINT END BETWEEN 167772160 AND 184549375 OR CASE WHEN regexp_full_match('10.1.2.3', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
-    (split_part('10.1.2.3', '.', 1)::UBIGINT << 24) + (split_part('10.1.2.3', '.', 2)::UBIGINT << 16)
-    + (split_part('10.1.2.3', '.', 3)::UBIGINT << 8) + split_part('10.1.2.3', '.', 4)::UBIGINT END BETWEEN 2886729728 AND 2887778303 OR CASE WHEN regexp_full_match('10.1.2.3', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
-    (split_part('10.1.2.3', '.', 1)::UBIGINT << 24) + (split_part('10.1.2.3', '.', 2)::UBIGINT << 16)
-    + (split_part('10.1.2.3', '.', 3)::UBIGINT << 8) + split_part('10.1.2.3', '.', 4)::UBIGINT END BETWEEN 3232235520 AND 3232301055) AS BOOLEAN), CAST((CASE WHEN regexp_full_match('8.8.8.8', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
-    (split_part('8.8.8.8', '.', 1)::UBIGINT << 24) + (split_part('8.8.8.8', '.', 2)::UBIGINT << 16)
-    + (split_part('8.8.8.8', '.', 3)::UBIGINT << 8) + split_part('8.8.8.8', '.', 4)::UBIGINT END BETWEEN 167772160 AND 184549375 OR CASE WHEN regexp_full_match('8.8.8.8', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
-    (split_part('8.8.8.8', '.', 1)::UBIGINT << 24) + (split_part('8.8.8.8', '.', 2)::UBIGINT << 16)
-    + (split_part('8.8.8.8', '.', 3)::UBIGINT << 8) + split_part('8.8.8.8', '.', 4)::UBIGINT END BETWEEN 2886729728 AND 2887778303 OR CASE WHEN regexp_full_match('8.8.8.8', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
-    (split_part('8.8.8.8', '.', 1)::UBIGINT << 24) + (split_part('8.8.8.8', '.', 2)::UBIGINT << 16)
-    + (split_part('8.8.8.8', '.', 3)::UBIGINT << 8) + split_part('8.8.8.8', '.', 4)::UBIGINT END BETWEEN 3232235520 AND 3232301055) AS BOOLEAN), CAST((CASE WHEN regexp_full_match('10.1.1.8', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
+SELECT "p", "q", "r", "m", "c", "n", "bad" FROM (SELECT * FROM (VALUES (CAST(CASE WHEN regexp_full_match('10.1.2.3', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}')
+    THEN regexp_matches('10.1.2.3', '^0*(10|192\.0*168|172\.0*(1[6-9]|2[0-9]|3[01]))\.') END AS BOOLEAN), CAST(CASE WHEN regexp_full_match('8.8.8.8', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}')
+    THEN regexp_matches('8.8.8.8', '^0*(10|192\.0*168|172\.0*(1[6-9]|2[0-9]|3[01]))\.') END AS BOOLEAN), CAST((CASE WHEN regexp_full_match('10.1.1.8', '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
     (split_part('10.1.1.8', '.', 1)::UBIGINT << 24) + (split_part('10.1.1.8', '.', 2)::UBIGINT << 16)
     + (split_part('10.1.1.8', '.', 3)::UBIGINT << 8) + split_part('10.1.1.8', '.', 4)::UBIGINT END BETWEEN 167837952 AND 167837983) AS BOOLEAN), CAST((sign(((CASE WHEN regexp_full_match(split_part('10.0.0.1/24', '/', 1), '(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}') THEN CASE WHEN regexp_full_match(split_part('10.0.0.1/24', '/', 1), '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}') THEN
     (split_part(split_part('10.0.0.1/24', '/', 1), '.', 1)::UBIGINT << 24) + (split_part(split_part('10.0.0.1/24', '/', 1), '.', 2)::UBIGINT << 16)
