@@ -32,7 +32,12 @@ export const alerts: TableDef = {
       type: 'JSON',
       doc: "The rule's entity mappings applied to its result row (dynamic).",
     },
-    { name: 'WindowStart', type: 'TIMESTAMP', doc: 'Start of the window the rule read (UTC).', internal: true },
+    {
+      name: 'WindowStart',
+      type: 'TIMESTAMP',
+      doc: 'Start of the window the rule read (UTC).',
+      internal: true,
+    },
     { name: 'EntityKey', type: 'VARCHAR', doc: 'Rule and entities, for suppression.', internal: true },
   ],
 };
