@@ -19,6 +19,7 @@ import { detect } from '../detect/detect.js';
 import { evaluate, readGroundTruth } from '../detect/evaluate.js';
 import { loadRules } from '../detect/load-rules.js';
 import { readAlerts } from '../store/duckdb/detect-store.js';
+import { readKqlCache, saveKqlCache } from '../store/duckdb/kql-cache-store.js';
 import { formatDetect } from './detect.js';
 
 /**
@@ -149,8 +150,10 @@ Examples:
       console.log(formatSummary(summary, false).replace(/^/gm, '  '));
       console.log(`  ${formatAnalytics(await buildAnalytics(store))}`);
       await report(store);
-      const rules = loadRules([]);
+      const cache = await readKqlCache(store);
+      const rules = loadRules([], true, cache);
       const detection = await detect(store, rules);
+      await saveKqlCache(store, cache);
       console.log(
         `\n== Detection (the ${rules.rules.length} built-in rules)\n${formatDetect(detection).split('\n')[0]}`,
       );

@@ -1,6 +1,7 @@
 import { detect, type DetectSummary } from '../detect/detect.js';
 import { evaluate, formatEvaluation, readGroundTruth } from '../detect/evaluate.js';
-import { loadRules, RulesDirError, type RuleSet } from '../detect/load-rules.js';
+import { checkRules, readRuleFiles, RulesDirError, type RuleFiles } from '../detect/load-rules.js';
+import { readKqlCache, saveKqlCache } from '../store/duckdb/kql-cache-store.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { readAlerts, resetDetection } from '../store/duckdb/detect-store.js';
 import { publicColumns } from '../schema/tables.js';
@@ -78,15 +79,16 @@ Examples:
     const from = isoOption('from', values.from as string | undefined);
     const to = isoOption('to', values.to as string | undefined);
     const truth = values.evaluate ? readGroundTruth(values.evaluate as string) : null;
-    let set: RuleSet;
+    let files: RuleFiles;
     try {
-      set = loadRules((values.rules as string[] | undefined) ?? [], !values['no-builtin']);
+      files = readRuleFiles((values.rules as string[] | undefined) ?? [], !values['no-builtin']);
     } catch (err) {
       if (err instanceof RulesDirError) throw new UsageError(`detect: ${err.message}`);
       throw err;
     }
-    for (const p of set.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
     if (values.check) {
+      const set = checkRules(files);
+      for (const p of set.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
       console.log(`${set.rules.length} rules loaded, ${set.problems.length} problems`);
       return set.problems.length ? 1 : 0;
     }
@@ -95,6 +97,9 @@ Examples:
       memoryLimit: '512MB',
     });
     try {
+      const cache = await readKqlCache(store);
+      const set = checkRules(files, cache);
+      for (const p of set.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
       // Some rules read NTANetAnalytics: bring it up to date first (nothing to do after an ingest).
       if (!values['no-analytics']) {
         const a = await buildAnalytics(store);
@@ -102,6 +107,7 @@ Examples:
       }
       if (values.reset) console.error(`detect: removed ${await resetDetection(store)} stored alerts`);
       const summary = await detect(store, set, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
+      await saveKqlCache(store, cache);
       const machine = format !== 'table';
       (machine ? console.error : console.log)(formatDetect(summary));
       const rows = await readAlerts(store, truth ? null : (from ?? null), truth ? null : (to ?? null));

@@ -7,7 +7,8 @@ import { FileSource } from '../sources/file/file-source.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { prefetched } from '../sources/prefetch.js';
 import { detect, type DetectSummary } from '../detect/detect.js';
-import { loadRules, RulesDirError, type RuleSet } from '../detect/load-rules.js';
+import { checkRules, readRuleFiles, RulesDirError, type RuleFiles } from '../detect/load-rules.js';
+import { readKqlCache, saveKqlCache } from '../store/duckdb/kql-cache-store.js';
 import type { Store } from '../store/store.js';
 import { formatDetect } from './detect.js';
 import { dbPath, UsageError, type Command } from './command.js';
@@ -88,7 +89,7 @@ Examples:
       throw new UsageError('ingest: name at least one file or directory (see vnetflow ingest --help)');
     const minutes = intervalMinutes(values.interval, 'ingest');
     // Rules are read before any data: a mistyped --rules directory fails at once.
-    const rules = values['no-detect'] ? null : ruleSet((values.rules as string[] | undefined) ?? []);
+    const rules = values['no-detect'] ? null : ruleFiles((values.rules as string[] | undefined) ?? []);
     const files = new FileSource(positionals);
     await files.check();
     // The walk runs while the database opens.
@@ -185,21 +186,26 @@ export function formatSummary(s: IngestSummary, verbose: boolean): string {
   return lines.join('\n');
 }
 
-/** The rules to run after ingest; a rule file's problem is printed and leaves the others running. */
-function ruleSet(dirs: string[]): RuleSet {
+/** The rule files to run after ingest, read before any data so that a bad directory fails at once. */
+function ruleFiles(dirs: string[]): RuleFiles {
   try {
-    const set = loadRules(dirs);
-    for (const p of set.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
-    return set;
+    return readRuleFiles(dirs);
   } catch (err) {
     if (err instanceof RulesDirError) throw new UsageError(`ingest: ${err.message}`);
     throw err;
   }
 }
 
-/** Runs the detection rules over what this ingest added (each rule from where it stopped). */
-async function detectAfterIngest(store: Store, set: RuleSet): Promise<DetectSummary> {
+/**
+ * Runs the detection rules over what this ingest added (each rule from where it stopped). A rule
+ * file's problem is printed and leaves the other rules running.
+ */
+async function detectAfterIngest(store: Store, files: RuleFiles): Promise<DetectSummary> {
+  const cache = await readKqlCache(store);
+  const set = checkRules(files, cache);
+  for (const p of set.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
   const summary = await detect(store, set);
+  await saveKqlCache(store, cache);
   for (const r of summary.rules) if (r.error) console.error(`detect: rule ${r.ruleId} failed: ${r.error}`);
   return summary;
 }

@@ -1,10 +1,10 @@
 import { compileKql, KqlError } from '../kql/run.js';
 import {
+  countDnsEvidence,
   countFlowEvidence,
   detectCheckpoints,
   eventAddresses,
   eventHours,
-  eventTimeRange,
   insertAlerts,
   lastAlerts,
   loadAllowTable,
@@ -17,10 +17,11 @@ import {
 } from '../store/duckdb/detect-store.js';
 import type { Store } from '../store/store.js';
 import { alertRow, entityKey, findingOf, type Finding } from './alert.js';
-import { allowedAddresses, mergeAllowLists, type AllowList, type TagRange } from './allow-list.js';
-import { triggers, type Rule } from './rule.js';
-import { detectionScope } from './scope.js';
-import type { RuleSet } from './load-rules.js';
+import { allowedAddresses } from './allow-list.js';
+import { triggers } from './rule.js';
+import { evidenceKind } from './evidence.js';
+import { ALLOW_GLOBAL } from './scope.js';
+import type { LoadedRule, RuleSet } from './load-rules.js';
 
 /** Options of a detection run. */
 export interface DetectOptions {
@@ -56,8 +57,6 @@ export interface DetectSummary {
   readonly seconds: number;
 }
 
-const ALLOW_GLOBAL = '_detect_allow';
-
 /**
  * Runs the enabled rules as Sentinel schedules them: every queryFrequency, over the last
  * queryPeriod, across the data's time range. New alerts are written to Alerts; an alert whose
@@ -74,12 +73,13 @@ export async function detect(
   const enabled = set.rules.filter((r) => r.enabled);
   const session = await store.session();
   try {
-    const range = await eventTimeRange(session);
-    if (!range || enabled.length === 0)
+    const events = await eventHours(session);
+    if (!events || enabled.length === 0)
       return { rules: [], from: null, to: null, raised: 0, seconds: (performance.now() - started) / 1000 };
     // Windows before the first event or after the last would read nothing.
-    const from = new Date(Math.max(options.from?.getTime() ?? 0, range.from.getTime()));
-    const to = new Date(Math.min(options.to?.getTime() ?? Infinity, range.to.getTime()));
+    const from = new Date(Math.max(options.from?.getTime() ?? 0, events.first.getTime()));
+    const to = new Date(Math.min(options.to?.getTime() ?? Infinity, events.last.getTime()));
+    const hours = events.hours;
     const longest = Math.max(...enabled.map((r) => r.period));
     const addresses = await eventAddresses(
       session,
@@ -87,13 +87,15 @@ export async function detect(
       new Date(to.getTime() + 1),
     );
     const tags = await serviceTagRanges(session);
-    const hours = await eventHours(session, new Date(from.getTime() - longest), new Date(to.getTime() + 1));
-    await loadAllowTable(session, ALLOW_GLOBAL, allowedAddresses(addresses, set.allowList, tags));
+    // One table per distinct allow-list: the global one, and one per rule with addresses of its own.
+    const tables = new Map(enabled.map((r) => [r.reads.allowTable, r.reads.allowList]));
+    tables.set(ALLOW_GLOBAL, set.allowList);
+    for (const [table, list] of tables)
+      await loadAllowTable(session, table, allowedAddresses(addresses, list, tags));
     const checkpoints = options.from ? new Map<string, Date>() : await detectCheckpoints(session);
     const runs: RuleRun[] = [];
-    for (const [i, rule] of enabled.entries()) {
+    for (const rule of enabled) {
       const run = await runRule(session, rule, {
-        allow: await allowFor(session, rule, set.allowList, addresses, tags, i),
         from: checkpoints.get(rule.id) ?? from,
         to,
         hours,
@@ -111,24 +113,6 @@ export async function detect(
   } finally {
     session.close();
   }
-}
-
-/** The allow table and ports a rule reads through: the global one, or its own merged with it. */
-async function allowFor(
-  session: Store,
-  rule: Rule,
-  global: AllowList,
-  addresses: readonly string[],
-  tags: readonly TagRange[],
-  index: number,
-): Promise<{ table: string; ports: readonly number[] }> {
-  const own = rule.allowList;
-  if (own.addresses.length + own.cidrs.length + own.serviceTags.length === 0)
-    return { table: ALLOW_GLOBAL, ports: [...new Set([...global.ports, ...own.ports])] };
-  const merged = mergeAllowLists(global, own);
-  const table = `${ALLOW_GLOBAL}_${index}`;
-  await loadAllowTable(session, table, allowedAddresses(addresses, merged, tags));
-  return { table, ports: merged.ports };
 }
 
 const HOUR = 3_600_000;
@@ -169,18 +153,13 @@ export function windowEnds(
 
 async function runRule(
   session: Store,
-  rule: Rule,
-  o: { allow: { table: string; ports: readonly number[] }; from: Date; to: Date; hours: readonly number[] },
+  rule: LoadedRule,
+  o: { from: Date; to: Date; hours: readonly number[] },
 ): Promise<RuleRun> {
   const started = performance.now();
   const base = { ruleId: rule.id, windows: 0, raised: 0, suppressed: 0, existing: 0 };
   const seconds = (): number => (performance.now() - started) / 1000;
-  let sql: string;
-  try {
-    sql = compileKql(rule.query, new Date(), detectionScope(o.allow.table, o.allow.ports)).sql;
-  } catch (err) {
-    return { ...base, error: `query: ${(err as Error).message}`, seconds: seconds() };
-  }
+  const sql = rule.compiled.sql;
   // A checkpoint is the end of the last window run, which may have been partial: run it again.
   const ends = windowEnds(new Date(o.from.getTime() - 1), o.to, rule.frequency, rule.period, o.hours);
   const last = await lastAlerts(session, rule.id);
@@ -215,10 +194,14 @@ async function runRule(
       existing += stored.size;
       for (const c of candidates) if (!stored.has(String(c.alert.AlertId))) pending.push(c);
     }
+    const kind = evidenceKind(rule);
     for (const { alert, finding } of pending)
-      alert.EvidenceCount = rule.evidence
-        ? await evidenceCount(session, String(alert.Evidence))
-        : await countFlowEvidence(session, finding);
+      alert.EvidenceCount =
+        kind === 'template'
+          ? await evidenceCount(session, String(alert.Evidence))
+          : kind === 'dns'
+            ? await countDnsEvidence(session, finding)
+            : await countFlowEvidence(session, finding);
     const rows = pending.map((p) => p.alert);
     await insertAlerts(session, rows);
     if (ends.length) await saveDetectCheckpoint(session, rule.id, ends[ends.length - 1]);

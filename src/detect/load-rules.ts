@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileKql, KqlError, position } from '../kql/run.js';
+import type { KqlCache } from '../kql/kql-cache.js';
+import { compileKql, KqlError, position, type CompiledKql } from '../kql/run.js';
 import { EMPTY_ALLOW_LIST, mergeAllowLists, parseAllowList, type AllowList } from './allow-list.js';
 import { evidenceQuery } from './evidence.js';
 import { parseRule, type Rule, type RuleProblem } from './rule.js';
-import { checkScope } from './scope.js';
+import { compileRule, ruleReads, type RuleReads } from './scope.js';
 import { readYaml } from './yaml-file.js';
 
 /** The rules vnetflow ships, and their allow-list (rules/ at the package root). */
@@ -14,9 +15,23 @@ export function builtinRulesDir(): string {
   return fileURLToPath(new URL('../../../rules/', import.meta.url));
 }
 
+/** A rule checked and compiled for its scheduled runs. */
+export interface LoadedRule extends Rule {
+  readonly reads: RuleReads;
+  readonly compiled: CompiledKql;
+}
+
+/** Rule files as read, before their queries are checked. */
+export interface RuleFiles {
+  readonly rules: Rule[];
+  readonly allowList: AllowList;
+  readonly problems: RuleProblem[];
+  readonly replaced: string[];
+}
+
 /** The rules found, the allow-list that applies to all of them, and every file's problems. */
 export interface RuleSet {
-  readonly rules: Rule[];
+  readonly rules: LoadedRule[];
   readonly allowList: AllowList;
   readonly problems: RuleProblem[];
   /** Built-in rules that a user rule with the same id replaced. */
@@ -32,12 +47,20 @@ const ALLOW_FILE = /^allow-?list\.ya?ml$/i;
 const RULE_FILE = /\.ya?ml$/i;
 
 /**
+ * Reads and checks the rules (readRuleFiles, then checkRules). `cache` keeps compiled queries
+ * between runs, so that a process whose rules are all in it never starts Kusto's analyzer.
+ */
+export function loadRules(dirs: readonly string[], builtin = true, cache?: KqlCache): RuleSet {
+  return checkRules(readRuleFiles(dirs, builtin), cache);
+}
+
+/**
  * Reads the built-in rules (unless `builtin` is false) and then each user directory, recursively.
  * A file named allow-list.yaml holds a global allow-list; every other YAML file is one rule. A
  * malformed rule is reported with its file, line and reason and never stops the others; a user
- * rule with a built-in rule's id replaces it.
+ * rule with a built-in rule's id replaces it. Throws RulesDirError for a directory it cannot read.
  */
-export function loadRules(dirs: readonly string[], builtin = true): RuleSet {
+export function readRuleFiles(dirs: readonly string[], builtin = true): RuleFiles {
   const problems: RuleProblem[] = [];
   const byId = new Map<string, Rule>();
   const builtinIds = new Set<string>();
@@ -62,9 +85,6 @@ export function loadRules(dirs: readonly string[], builtin = true): RuleSet {
       const { rule, problems: ruleProblems } = parseRule(text, file);
       problems.push(...ruleProblems);
       if (!rule) continue;
-      const queryProblems = checkQuery(rule);
-      problems.push(...queryProblems);
-      if (queryProblems.length) continue;
       const earlier = byId.get(rule.id);
       if (earlier && !(builtinIds.has(rule.id) && !root.builtin)) {
         problems.push({ file, line: 1, message: `rule id ${rule.id} is used by ${earlier.file} already` });
@@ -99,32 +119,55 @@ function yamlFiles(dir: string): string[] {
 }
 
 /**
- * Compiles a rule's query as detection will run it, and its evidence template, so a rule that can
- * never run is refused when it is loaded, at the line of the problem, not at 3 a.m. in a window.
+ * Compiles each rule's query as detection will run it, and its evidence template, so a rule that
+ * can never run is refused when it is loaded, at the line of the problem, not at 3 a.m. in a
+ * window. The rules that pass keep their compiled query.
  */
-function checkQuery(rule: Rule): RuleProblem[] {
+export function checkRules(files: RuleFiles, cache?: KqlCache): RuleSet {
+  const problems = [...files.problems];
+  const rules: LoadedRule[] = [];
+  for (const rule of files.rules) {
+    const reads = ruleReads(rule, files.allowList);
+    const checked = checkQuery(rule, reads, cache);
+    if ('problems' in checked) problems.push(...checked.problems);
+    else rules.push({ ...rule, reads, compiled: checked.compiled });
+  }
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  return { rules, allowList: files.allowList, problems, replaced: files.replaced };
+}
+
+function checkQuery(
+  rule: Rule,
+  reads: RuleReads,
+  cache: KqlCache | undefined,
+): { compiled: CompiledKql } | { problems: RuleProblem[] } {
   const at = (query: string, offset: number, line0: number): number =>
     line0 + position(query, offset).line - 1;
+  let compiled: CompiledKql;
   try {
-    const compiled = compileKql(rule.query, new Date(), checkScope());
-    const names = new Set(compiled.columns.map((c) => c.name));
-    if (!['SrcIp', 'SrcIps', 'DestIp', 'DestIps'].some((n) => names.has(n)))
-      return [
+    compiled = compileRule(rule, reads, cache);
+  } catch (err) {
+    if (!(err instanceof KqlError)) throw err;
+    return {
+      problems: err.diagnostics.map((d) => ({
+        file: rule.file,
+        line: at(rule.query, d.start, rule.queryLine),
+        message: `query: ${d.message}`,
+      })),
+    };
+  }
+  const names = new Set(compiled.columns.map((c) => c.name));
+  if (!['SrcIp', 'SrcIps', 'DestIp', 'DestIps'].some((n) => names.has(n)))
+    return {
+      problems: [
         {
           file: rule.file,
           line: rule.queryLine,
           message:
             'the query yields none of SrcIp, SrcIps, DestIp, DestIps: an alert needs the addresses it is about',
         },
-      ];
-  } catch (err) {
-    if (!(err instanceof KqlError)) throw err;
-    return err.diagnostics.map((d) => ({
-      file: rule.file,
-      line: at(rule.query, d.start, rule.queryLine),
-      message: `query: ${d.message}`,
-    }));
-  }
+      ],
+    };
   if (rule.evidence) {
     const sample = evidenceQuery(rule, {
       srcIps: ['10.0.0.1'],
@@ -139,12 +182,14 @@ function checkQuery(rule: Rule): RuleProblem[] {
       compileKql(sample, new Date());
     } catch (err) {
       if (!(err instanceof KqlError)) throw err;
-      return err.diagnostics.map((d) => ({
-        file: rule.file,
-        line: 1,
-        message: `vnetflow.evidence: ${d.message}`,
-      }));
+      return {
+        problems: err.diagnostics.map((d) => ({
+          file: rule.file,
+          line: 1,
+          message: `vnetflow.evidence: ${d.message}`,
+        })),
+      };
     }
   }
-  return [];
+  return { compiled };
 }

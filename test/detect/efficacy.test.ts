@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { buildAnalytics } from '../../src/analytics/build.js';
 import { detect } from '../../src/detect/detect.js';
 import { evaluate, readGroundTruth } from '../../src/detect/evaluate.js';
-import { loadRules } from '../../src/detect/load-rules.js';
+import { EMPTY_ALLOW_LIST } from '../../src/detect/allow-list.js';
+import { checkRules, loadRules, readRuleFiles } from '../../src/detect/load-rules.js';
 import { readAlerts } from '../../src/store/duckdb/detect-store.js';
 import { generate } from '../../src/synth/generate.js';
 import { ingestPaths, memoryStore, tempDir } from '../helpers.js';
@@ -43,9 +44,9 @@ for (const [seed, hours, scale, control] of [
     assert.deepEqual(noisy, []);
     if (!control) return store.close();
     // The look-alikes are real: without the built-in allow-list, detection flags them.
-    const bare = loadRules([]);
+    const bare = checkRules({ ...readRuleFiles([]), allowList: EMPTY_ALLOW_LIST });
     await store.run('DELETE FROM Alerts; DELETE FROM _vnetflow_detect_checkpoints');
-    await detect(store, { ...bare, allowList: { addresses: [], cidrs: [], serviceTags: [], ports: [] } });
+    await detect(store, bare);
     const flagged = evaluate(truth, await readAlerts(store, null, null), bare.rules)
       .scenarios.filter((s) => !s.attack && s.rules.length > 0)
       .map((s) => s.id)

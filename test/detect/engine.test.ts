@@ -235,3 +235,30 @@ test('vnetflow detect: --format json prints the alerts with the Alerts columns; 
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /cannot read the directory .*nope: ENOENT/);
 });
+
+test('compiled rules are cached: a second load compiles nothing and gets the same SQL', async () => {
+  const { MemoryKqlCache, kqlCacheKey } = await import('../../src/kql/kql-cache.js');
+  const cache = new MemoryKqlCache();
+  const first = loadRules([], true, cache);
+  assert.equal(cache.added.size, first.rules.length);
+  cache.added.clear();
+  const second = loadRules([], true, cache);
+  assert.equal(cache.added.size, 0);
+  assert.deepEqual(
+    second.rules.map((r) => r.compiled.sql),
+    first.rules.map((r) => r.compiled.sql),
+  );
+  // Another scope or another query is another entry.
+  assert.notEqual(kqlCacheKey('FlowTuples | count', 'a'), kqlCacheKey('FlowTuples | count', 'b'));
+  assert.notEqual(kqlCacheKey('FlowTuples | count', 'a'), kqlCacheKey('FlowTuples | take 1', 'a'));
+  // Through the database, as the CLI keeps it between runs.
+  const { readKqlCache, saveKqlCache } = await import('../../src/store/duckdb/kql-cache-store.js');
+  const store = await memoryStore();
+  const stored = await readKqlCache(store);
+  loadRules([], true, stored);
+  await saveKqlCache(store, stored);
+  const again = await readKqlCache(store);
+  loadRules([], true, again);
+  assert.equal(again.added.size, 0);
+  store.close();
+});

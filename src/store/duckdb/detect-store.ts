@@ -55,33 +55,30 @@ export function windowedSource(t: EventTable, allowTable: string | null, ports: 
 /** Points the session's windowed sources at [from, to). */
 export async function setWindow(store: Store, from: Date, to: Date): Promise<void> {
   const ts = (d: Date): string => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
-  await store.run(`SET VARIABLE vnetflow_window_from = ${ts(from)}`);
-  await store.run(`SET VARIABLE vnetflow_window_to = ${ts(to)}`);
+  // One round trip: detection sets the window a few hundred times a run.
+  await store.run(
+    `SET VARIABLE vnetflow_window_from = ${ts(from)}; SET VARIABLE vnetflow_window_to = ${ts(to)}`,
+  );
 }
 
-/** The first and last event time over the event tables, or null when they are empty. */
-export async function eventTimeRange(store: Store): Promise<{ from: Date; to: Date } | null> {
-  const parts = EVENT_TABLES.filter((t) => t.name === 'FlowTuples' || t.name === 'DNSQueryLogs').map(
-    (t) => `SELECT min(${ident(t.time)}) AS a, max(${ident(t.time)}) AS b FROM ${ident(t.name)}`,
-  );
-  const [r] = await store.rows(
-    `SELECT epoch_ms(min(a)) AS a, epoch_ms(max(b)) AS b FROM (${parts.join(' UNION ALL ')})`,
-  );
-  if (r.a === null || r.b === null) return null;
-  return { from: new Date(Number(r.a)), to: new Date(Number(r.b)) };
-}
-
-/** The starts (epoch ms) of the hours in [from, to) that hold any event, in order. */
-export async function eventHours(store: Store, from: Date, to: Date): Promise<number[]> {
+/**
+ * The hours that hold any flow tuple or DNS lookup, as the epoch ms of their starts in order,
+ * with the first and last event time: where detection has anything to read (one pass each).
+ */
+export async function eventHours(store: Store): Promise<{ hours: number[]; first: Date; last: Date } | null> {
   const parts = EVENT_TABLES.filter((t) => t.name === 'FlowTuples' || t.name === 'DNSQueryLogs').map(
     (t) =>
-      `SELECT DISTINCT date_trunc('hour', ${ident(t.time)}) AS h FROM ${ident(t.name)} WHERE ${ident(t.time)} >= $1::TIMESTAMP AND ${ident(t.time)} < $2::TIMESTAMP`,
+      `SELECT date_trunc('hour', ${ident(t.time)}) AS h, min(${ident(t.time)}) AS a, max(${ident(t.time)}) AS b FROM ${ident(t.name)} GROUP BY 1`,
   );
   const rows = await store.rows(
-    `SELECT DISTINCT epoch_ms(h) AS h FROM (${parts.join(' UNION ALL ')}) ORDER BY h`,
-    [from.toISOString(), to.toISOString()],
+    `SELECT epoch_ms(h) AS h, epoch_ms(min(a)) AS a, epoch_ms(max(b)) AS b FROM (${parts.join(' UNION ALL ')}) WHERE h IS NOT NULL GROUP BY h ORDER BY h`,
   );
-  return rows.map((r) => Number(r.h));
+  if (rows.length === 0) return null;
+  return {
+    hours: rows.map((r) => Number(r.h)),
+    first: new Date(Number(rows[0].a)),
+    last: new Date(Number(rows[rows.length - 1].b)),
+  };
 }
 
 /** Every address the event tables hold in [from, to), for matching allow-lists against. */
@@ -153,6 +150,19 @@ export async function countFlowEvidence(
       JSON.stringify(e.destIps),
       JSON.stringify(e.destPorts),
     ],
+  );
+  return Number(r.n);
+}
+
+/** How many DNS lookups the default DNS evidence query of an alert returns (src/detect/evidence.ts). */
+export async function countDnsEvidence(
+  store: Store,
+  e: { start: Date; end: Date; srcIps: readonly string[] },
+): Promise<number> {
+  const [r] = await store.rows(
+    `SELECT count(*) AS n FROM DNSQueryLogs WHERE TimeGenerated BETWEEN $1::TIMESTAMP AND $2::TIMESTAMP
+       AND (len(from_json($3, '["VARCHAR"]')) = 0 OR SourceIpAddress IN (SELECT unnest(from_json($3, '["VARCHAR"]'))))`,
+    [e.start.toISOString(), e.end.toISOString(), JSON.stringify(e.srcIps)],
   );
   return Number(r.n);
 }
