@@ -65,13 +65,14 @@ export function handRules(
     },
     {
       id: 'vnetflow-beaconing',
-      frequency: 3 * HOUR,
-      period: 3 * HOUR,
+      frequency: 6 * HOUR,
+      period: 6 * HOUR,
       sql: `WITH c AS (SELECT DISTINCT SrcIp, DestIp, DestPort, TimeGenerated AS t FROM ${T}
           WHERE FlowDirection = 'Outbound' AND FlowState = 'B' AND ${PUBLIC('DestIp')}),
         g AS (SELECT *, date_diff('millisecond', lag(t) OVER (PARTITION BY SrcIp, DestIp, DestPort ORDER BY t), t) / 1000.0 AS gap FROM c)
         SELECT SrcIp, DestIp, DestPort FROM g GROUP BY ALL
-        HAVING count(*) >= 10 AND avg(gap) >= 10 AND stddev_samp(gap) <= 0.35 * avg(gap) AND min(gap) >= 0.5 * quantile_cont(gap, 0.5)`,
+        HAVING count(*) >= 20 AND avg(gap) >= 10 AND stddev_samp(gap) <= 0.35 * avg(gap)
+          AND quantile_disc(gap, 0.9) <= 2 * quantile_disc(gap, 0.1)`,
     },
     {
       id: 'vnetflow-exfiltration',
@@ -79,7 +80,7 @@ export function handRules(
       period: DAY,
       sql: `WITH u AS (SELECT SrcIp, DestIp, FlowIntervalStartTime AS h, sum(BytesSrcToDest) AS b FROM ${N}
           WHERE SubType = 'FlowLog' AND FlowDirection = 'Outbound' AND ${PUBLIC('DestIp')} GROUP BY ALL),
-        base AS (SELECT SrcIp, quantile_cont(b, 0.95) AS typical FROM u WHERE h < {to} - INTERVAL 1 HOUR GROUP BY ALL),
+        base AS (SELECT SrcIp, quantile_disc(b, 0.95) AS typical FROM u WHERE h < {to} - INTERVAL 1 HOUR GROUP BY ALL),
         hist AS (SELECT count(DISTINCT FlowIntervalStartTime) AS n FROM ${N} WHERE FlowIntervalStartTime < {to} - INTERVAL 1 HOUR)
         SELECT u.SrcIp, u.DestIp FROM u LEFT JOIN base USING (SrcIp), hist
         WHERE h >= {to} - INTERVAL 1 HOUR AND hist.n >= 6 AND b >= 200000000 AND b >= 20 * coalesce(typical, 0)`,

@@ -73,17 +73,23 @@ export async function detect(
   const enabled = set.rules.filter((r) => r.enabled);
   const session = await store.session();
   try {
-    const events = await eventHours(session);
-    if (!events || enabled.length === 0)
+    if (enabled.length === 0) return { rules: [], from: null, to: null, raised: 0, seconds: 0 };
+    // Only the data the runs can read: from the earliest rule checkpoint (or --from) back by the
+    // longest period, so an hourly run over months of data scans its last day, not the months.
+    const checkpoints = options.from ? new Map<string, Date>() : await detectCheckpoints(session);
+    const longest = Math.max(...enabled.map((r) => r.period));
+    const starts = enabled.map((r) => options.from?.getTime() ?? checkpoints.get(r.id)?.getTime() ?? null);
+    const since = starts.includes(null) ? null : new Date(Math.min(...(starts as number[])) - longest);
+    const events = await eventHours(session, since);
+    if (!events)
       return { rules: [], from: null, to: null, raised: 0, seconds: (performance.now() - started) / 1000 };
     // Windows before the first event or after the last would read nothing.
     const from = new Date(Math.max(options.from?.getTime() ?? 0, events.first.getTime()));
     const to = new Date(Math.min(options.to?.getTime() ?? Infinity, events.last.getTime()));
     const hours = events.hours;
-    const longest = Math.max(...enabled.map((r) => r.period));
     const addresses = await eventAddresses(
       session,
-      new Date(from.getTime() - longest),
+      since ?? new Date(from.getTime() - longest),
       new Date(to.getTime() + 1),
     );
     const tags = await serviceTagRanges(session);
@@ -92,7 +98,6 @@ export async function detect(
     tables.set(ALLOW_GLOBAL, set.allowList);
     for (const [table, list] of tables)
       await loadAllowTable(session, table, allowedAddresses(addresses, list, tags));
-    const checkpoints = options.from ? new Map<string, Date>() : await detectCheckpoints(session);
     const runs: RuleRun[] = [];
     for (const rule of enabled) {
       const run = await runRule(session, rule, {

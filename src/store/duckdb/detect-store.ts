@@ -62,16 +62,22 @@ export async function setWindow(store: Store, from: Date, to: Date): Promise<voi
 }
 
 /**
- * The hours that hold any flow tuple or DNS lookup, as the epoch ms of their starts in order,
- * with the first and last event time: where detection has anything to read (one pass each).
+ * The hours that hold any flow tuple or DNS lookup (since `since`, when given), as the epoch ms of
+ * their starts in order, with the first and last event time: where detection has anything to
+ * read (one pass each).
  */
-export async function eventHours(store: Store): Promise<{ hours: number[]; first: Date; last: Date } | null> {
+export async function eventHours(
+  store: Store,
+  since: Date | null,
+): Promise<{ hours: number[]; first: Date; last: Date } | null> {
   const parts = EVENT_TABLES.filter((t) => t.name === 'FlowTuples' || t.name === 'DNSQueryLogs').map(
     (t) =>
-      `SELECT date_trunc('hour', ${ident(t.time)}) AS h, min(${ident(t.time)}) AS a, max(${ident(t.time)}) AS b FROM ${ident(t.name)} GROUP BY 1`,
+      `SELECT date_trunc('hour', ${ident(t.time)}) AS h, min(${ident(t.time)}) AS a, max(${ident(t.time)}) AS b FROM ${ident(t.name)}
+       WHERE $1::TIMESTAMP IS NULL OR ${ident(t.time)} >= $1::TIMESTAMP GROUP BY 1`,
   );
   const rows = await store.rows(
     `SELECT epoch_ms(h) AS h, epoch_ms(min(a)) AS a, epoch_ms(max(b)) AS b FROM (${parts.join(' UNION ALL ')}) WHERE h IS NOT NULL GROUP BY h ORDER BY h`,
+    [since?.toISOString() ?? null],
   );
   if (rows.length === 0) return null;
   return {
