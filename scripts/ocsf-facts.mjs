@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 
 const [repo, ref = 'refs/tags/v1.2.0'] = process.argv.slice(2);
 if (!repo) throw new Error('usage: node scripts/ocsf-facts.mjs PATH-TO-ocsf-schema-CLONE [REF]');
-const show = (p) => JSON.parse(execFileSync('git', ['-C', repo, 'show', `${ref}:${p}`], { encoding: 'utf8' }));
+const show = (p) =>
+  JSON.parse(execFileSync('git', ['-C', repo, 'show', `${ref}:${p}`], { encoding: 'utf8' }));
 const dictionary = show('dictionary.json').attributes;
 const categories = show('categories.json').attributes;
 
@@ -30,7 +31,8 @@ function resolve(kind, name, seen = new Set()) {
   };
   merge(d.attributes);
   // The profiles vnetflow declares in metadata.profiles (cloud comes through base_event's includes).
-  for (const p of d.profiles ?? []) if (p === 'security_control') merge(show(`profiles/${p}.json`).attributes);
+  for (const p of d.profiles ?? [])
+    if (p === 'security_control') merge(show(`profiles/${p}.json`).attributes);
   return { uid: d.uid, category: d.category, attributes };
 }
 const EVENT_FILES = {
@@ -44,10 +46,17 @@ const describe = (attributes) =>
   Object.fromEntries(
     Object.entries(attributes).map(([k, v]) => {
       const dict = dictionary[k] ?? {};
-      const enumValues = v.enum ?? dict.enum;
+      // The classification ids are set per class by the schema's tooling (the test checks them
+      // against class_uid and category_uid below); the include's own enum lists only 0.
+      const enumValues = ['category_uid', 'class_uid', 'type_uid'].includes(k)
+        ? undefined
+        : (v.enum ?? dict.enum);
       // A scalar's type ends in _t; any other type names an object.
       const type = v.type ?? dict.type ?? null;
-      const object = v.object_type ?? dict.object_type ?? (type && !type.endsWith('_t') && type !== 'object' ? type : null);
+      const object =
+        v.object_type ??
+        dict.object_type ??
+        (type && !type.endsWith('_t') && type !== 'object' ? type : null);
       return [
         k,
         {
@@ -64,10 +73,20 @@ const classes = {};
 for (const name of ['network_activity', 'detection_finding']) {
   const c = resolve('event', name);
   const category = categories[c.category];
-  classes[name] = { class_uid: category.uid * 1000 + c.uid, category_uid: category.uid, attributes: describe(c.attributes) };
+  classes[name] = {
+    class_uid: category.uid * 1000 + c.uid,
+    category_uid: category.uid,
+    attributes: describe(c.attributes),
+  };
 }
 const objects = {};
-const pending = new Set(Object.values(classes).flatMap((c) => Object.values(c.attributes).map((a) => a.object).filter(Boolean)));
+const pending = new Set(
+  Object.values(classes).flatMap((c) =>
+    Object.values(c.attributes)
+      .map((a) => a.object)
+      .filter(Boolean),
+  ),
+);
 for (const name of pending) {
   if (objects[name]) continue;
   try {
@@ -77,7 +96,9 @@ for (const name of pending) {
   }
   for (const a of Object.values(objects[name])) if (a.object && !objects[a.object]) pending.add(a.object);
 }
-const types = Object.fromEntries(Object.entries(show('dictionary.json').types.attributes).map(([k, v]) => [k, v.type ?? k]));
+const types = Object.fromEntries(
+  Object.entries(show('dictionary.json').types.attributes).map(([k, v]) => [k, v.type ?? k]),
+);
 writeFileSync(
   'test/fixtures/ocsf/ocsf-1.2.0.json',
   JSON.stringify({ source: `github.com/ocsf/ocsf-schema ${ref}`, classes, objects, types }, null, 1) + '\n',

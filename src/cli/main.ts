@@ -26,6 +26,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run detection rules over the flows and store the alerts they raise',
     load: async () => (await import('./detect.js')).detectCommand,
   },
+  export: {
+    summary: 'write flow tuples or alerts as ECS, OCSF or raw Azure records (NDJSON) for a SIEM',
+    load: async () => (await import('./export.js')).exportCommand,
+  },
   generate: {
     summary: 'write a synthetic Azure environment with labelled attacks',
     load: async () => (await import('./generate.js')).generateCommand,
