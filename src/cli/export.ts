@@ -92,8 +92,9 @@ Examples:
         gzip: Boolean(values.gzip),
       });
       const rate = s.seconds > 0 ? Math.round(s.events / s.seconds).toLocaleString('en-US') : '-';
+      const what = format === 'raw' ? 'records' : 'events';
       console.error(
-        `exported ${s.events.toLocaleString('en-US')} ${table} rows as ${format} to ${out === '-' ? 'standard output' : out} in ${s.seconds.toFixed(2)} s (${rate} events/s)`,
+        `exported ${s.events.toLocaleString('en-US')} ${what} from ${table} as ${format} to ${out === '-' ? 'standard output' : out} in ${s.seconds.toFixed(2)} s (${rate} ${what}/s)`,
       );
       return 0;
     } catch (err) {

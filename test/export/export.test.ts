@@ -165,7 +165,8 @@ test('ECS: flow tuples are valid ECS 8.11 network events, with the tuple exactly
   assert.equal((denied.event as { outcome: string }).outcome, 'failure');
   const row = (
     await store.rows(
-      `SELECT SrcIp, DestIp, SrcPort, DestPort, FlowDirection, BytesSrcToDest FROM FlowTuples WHERE FlowState = 'E' ORDER BY TimeGenerated LIMIT 1`,
+      `SELECT SrcIp, DestIp, SrcPort, DestPort, FlowDirection, BytesSrcToDest, MacAddress, strftime(TimeGenerated, '%Y-%m-%dT%H:%M:%S.%gZ') AS t
+       FROM FlowTuples WHERE FlowState = 'E' ORDER BY TimeGenerated, MacAddress LIMIT 1`,
     )
   )[0];
   const match = ecs.find((e) => {
@@ -176,11 +177,15 @@ test('ECS: flow tuples are valid ECS 8.11 network events, with the tuple exactly
       s.port === row.SrcPort &&
       d.ip === row.DestIp &&
       d.port === row.DestPort &&
+      e['@timestamp'] === row.t &&
+      (e.observer as { mac: string[] }).mac[0].replace(/-/g, '') === row.MacAddress &&
       (e.event as { type: string[] }).type[0] === 'end'
     );
   });
+  // The same connection seen on another NIC is another tuple: the NIC and time pick this one.
   assert.ok(match, 'the E tuple is exported');
   assert.equal((match.network as { direction: string }).direction, String(row.FlowDirection).toLowerCase());
+  assert.equal((match.source as { bytes: number }).bytes, row.BytesSrcToDest);
 });
 
 test('ECS: alerts are alert events with rule and MITRE ATT&CK', async () => {
@@ -294,7 +299,7 @@ test('raw: records re-ingest into exactly the same tuples; --gzip and a bad --ta
     { encoding: 'utf8' },
   );
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /exported [\d,]+ FlowTuples rows as ocsf/);
+  assert.match(r.stderr, /exported [\d,]+ events from FlowTuples as ocsf/);
   const lines = gunzipSync(readFileSync(gz)).toString('utf8').split('\n').filter(Boolean);
   assert.equal((JSON.parse(lines[0]) as { class_uid: number }).class_uid, 4001);
   const bad = spawnSync(

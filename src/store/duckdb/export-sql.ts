@@ -189,14 +189,14 @@ function rawTuples(from: Date | null, to: Date | null): string {
     ${counter('BytesDestToSrc')})`;
   return `WITH t AS (SELECT * FROM FlowTuples WHERE ${timeFilter('RecordTime', from, to)}),
     g AS (SELECT RecordTime, FlowLogVersion, FlowLogResourceId, TargetResourceId, MacAddress, AclId, AclRule,
-        list(${tuple} ORDER BY TimeGenerated, SrcIp, SrcPort) AS flowTuples FROM t GROUP BY ALL),
+        list(${tuple}) AS flowTuples FROM t GROUP BY ALL),
     a AS (SELECT RecordTime, FlowLogVersion, FlowLogResourceId, TargetResourceId, MacAddress, AclId,
-        list({'rule': AclRule, 'flowTuples': flowTuples} ORDER BY AclRule) AS flowGroups FROM g GROUP BY ALL)
+        list({'rule': AclRule, 'flowTuples': flowTuples}) AS flowGroups FROM g GROUP BY ALL)
   SELECT strftime(RecordTime, '%Y-%m-%dT%H:%M:%S.%fZ') AS "time", FlowLogVersion AS flowLogVersion, MacAddress AS macAddress,
     'FlowLogFlowEvent' AS category, FlowLogResourceId AS flowLogResourceID, TargetResourceId AS targetResourceID,
     'FlowLogFlowEvent' AS operationName,
-    {'flows': list({'aclID': AclId, 'flowGroups': flowGroups} ORDER BY AclId)} AS flowRecords
-  FROM a GROUP BY RecordTime, FlowLogVersion, FlowLogResourceId, TargetResourceId, MacAddress ORDER BY RecordTime, MacAddress`;
+    {'flows': list({'aclID': AclId, 'flowGroups': flowGroups})} AS flowRecords
+  FROM a GROUP BY RecordTime, FlowLogVersion, FlowLogResourceId, TargetResourceId, MacAddress`;
 }
 
 const SELECTS: Record<
@@ -207,6 +207,18 @@ const SELECTS: Record<
   ocsf: { FlowTuples: ocsfTuples, Alerts: ocsfAlerts },
   raw: { FlowTuples: rawTuples },
 };
+
+/**
+ * The 10-minute spans (epoch ms of their starts) of the record times in [from, to): raw records
+ * are rebuilt a span at a time, as regrouping a day of tuples into records at once takes more
+ * memory than an export may use.
+ */
+export async function recordHours(store: Store, from: Date | null, to: Date | null): Promise<number[]> {
+  const rows = await store.rows(
+    `SELECT DISTINCT epoch_ms(time_bucket(INTERVAL 10 MINUTE, RecordTime)) AS h FROM FlowTuples WHERE ${timeFilter('RecordTime', from, to)} ORDER BY h`,
+  );
+  return rows.map((r) => Number(r.h));
+}
 
 /** True when the format can export the table (raw is for flow tuples only). */
 export function canExport(format: ExportFormat, table: ExportTable): boolean {
