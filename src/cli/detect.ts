@@ -9,7 +9,7 @@ import { alerts } from '../schema/alerts.js';
 import { buildAnalytics } from '../analytics/build.js';
 import { formatAnalytics } from './analytics.js';
 import { dbPath, UsageError, type Command } from './command.js';
-import { parse } from './parse.js';
+import { isoOption, parse } from './parse.js';
 import { render, type OutputFormat } from './render.js';
 
 const FORMATS = ['table', 'json', 'ndjson'];
@@ -76,8 +76,8 @@ Examples:
       throw new UsageError(
         `detect: --format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`,
       );
-    const from = isoOption('from', values.from as string | undefined);
-    const to = isoOption('to', values.to as string | undefined);
+    const from = isoOption('detect', 'from', values.from as string | undefined);
+    const to = isoOption('detect', 'to', values.to as string | undefined);
     const truth = values.evaluate ? readGroundTruth(values.evaluate as string) : null;
     let files: RuleFiles;
     try {
@@ -134,16 +134,6 @@ const TABLE_COLUMNS = [
   'DestPorts',
   'EvidenceCount',
 ];
-
-function isoOption(name: string, value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime()))
-    throw new UsageError(
-      `detect: --${name} must be an ISO 8601 time (e.g. 2026-11-23T14:00:00Z), got ${JSON.stringify(value)}`,
-    );
-  return d;
-}
 
 /** What a detection run did, a line per rule. */
 export function formatDetect(s: DetectSummary): string {

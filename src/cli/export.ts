@@ -8,7 +8,7 @@ import {
 } from '../export/export.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { dbPath, UsageError, type Command } from './command.js';
-import { parse } from './parse.js';
+import { isoOption, parse } from './parse.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -66,16 +66,8 @@ Examples:
       throw new UsageError(
         `export: --table must be one of ${EXPORT_TABLES.join(', ')}, got ${JSON.stringify(table)} (Flows and NTANetAnalytics are not exported yet)`,
       );
-    const time = (name: 'from' | 'to'): Date | null => {
-      const v = values[name] as string | undefined;
-      if (v === undefined) return null;
-      const d = new Date(v);
-      if (Number.isNaN(d.getTime()))
-        throw new UsageError(
-          `export: --${name} must be an ISO 8601 time (e.g. 2026-11-23T14:00:00Z), got ${JSON.stringify(v)}`,
-        );
-      return d;
-    };
+    const time = (name: 'from' | 'to'): Date | null =>
+      isoOption('export', name, values[name] as string | undefined) ?? null;
     const out = (values.out as string | undefined) ?? '-';
     const store = await openDuckDBStore({
       path: dbPath(values.db as string | undefined),

@@ -33,3 +33,14 @@ export function intOption(
     throw new UsageError(`${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/** A time option in ISO 8601, with a clear error when it is not one; undefined when not given. */
+export function isoOption(command: string, name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(
+      `${command}: --${name} must be an ISO 8601 time (e.g. 2026-11-23T14:00:00Z), got ${JSON.stringify(value)}`,
+    );
+  return d;
+}
