@@ -35,7 +35,7 @@ if (!existsSync(join(env, 'ground-truth.json'))) {
 }
 if (!existsSync(db)) {
   console.log(`ingesting into ${db} (with analytics) ...`);
-  const r = spawnSync(process.execPath, [CLI, 'ingest', '--db', db, env], {
+  const r = spawnSync(process.execPath, [CLI, 'ingest', '--no-detect', '--db', db, env], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (r.status !== 0) throw new Error('ingest failed');
