@@ -262,3 +262,34 @@ test('compiled rules are cached: a second load compiles nothing and gets the sam
   assert.equal(again.added.size, 0);
   store.close();
 });
+
+test('an incremental run after new data reads from where each rule stopped and finds the new attack', async () => {
+  const dir = tempDir();
+  put(join(dir, 'r.yaml'), RULE);
+  const set = loadRules([dir], false);
+  const first = new Scene();
+  for (let i = 0; i < 6; i++) first.flow({ t: T0 + i * MIN, src: '203.0.113.7', dst: '10.0.0.4', dport: 22 });
+  const data = tempDir();
+  first.write(join(data, 'a'));
+  const store = await memoryStore();
+  await ingestPaths(store, [join(data, 'a')]);
+  assert.equal((await detect(store, set)).raised, 1);
+  // Ten hours later, another source: only the windows since the checkpoint run.
+  const later = new Scene();
+  for (let i = 0; i < 6; i++)
+    later.flow({ t: T0 + 10 * HOUR + i * MIN, src: '203.0.113.9', dst: '10.0.0.4', dport: 22 });
+  later.write(join(data, 'b'));
+  await ingestPaths(store, [join(data, 'b')]);
+  const second = await detect(store, set);
+  assert.equal(second.raised, 1);
+  // The window the last run ended with (it may have been partial) and the one of the new hour:
+  // not the nine empty hours between.
+  assert.equal(second.rules[0].windows, 2);
+  assert.equal(second.rules[0].existing, 1);
+  const alerts = await storedAlerts(store);
+  assert.deepEqual(
+    alerts.map((a) => a.SrcIps),
+    [['203.0.113.7'], ['203.0.113.9']],
+  );
+  store.close();
+});
