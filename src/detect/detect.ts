@@ -15,7 +15,7 @@ import {
   storedAlertIds,
   type AlertRow,
 } from '../store/duckdb/detect-store.js';
-import type { Store } from '../store/store.js';
+import type { Row, Store } from '../store/store.js';
 import { alertRow, entityKey, findingOf, type Finding } from './alert.js';
 import { allowedAddresses } from './allow-list.js';
 import { triggers } from './rule.js';
@@ -168,7 +168,7 @@ async function runRule(
   // A checkpoint is the end of the last window run, which may have been partial: run it again.
   const ends = windowEnds(new Date(o.from.getTime() - 1), o.to, rule.frequency, rule.period, o.hours);
   const last = await lastAlerts(session, rule.id);
-  const pending: { alert: AlertRow; finding: Finding }[] = [];
+  const pending: Candidate[] = [];
   let suppressed = 0;
   let existing = 0;
   try {
@@ -177,21 +177,9 @@ async function runRule(
       await setWindow(session, start, end);
       const rows = await runScoped(session, sql);
       if (!triggers(rule, rows.length)) continue;
-      const candidates: { alert: AlertRow; finding: Finding }[] = [];
-      for (const row of rows) {
-        const f = findingOf(rule, row, start, end);
-        const key = entityKey(rule, f);
-        const prev = last.get(key);
-        const alert = alertRow(rule, f, key, start, end, 0);
-        // Suppressed: the same entities alerted in an earlier window less than suppressionDuration ago.
-        const since = prev ? end.getTime() - prev.getTime() : Infinity;
-        if (since > 0 && since < rule.suppression) {
-          suppressed++;
-          continue;
-        }
-        last.set(key, end);
-        candidates.push({ alert, finding: f });
-      }
+      const judged = candidatesOf(rule, rows, start, end, last);
+      suppressed += judged.suppressed;
+      const candidates = judged.candidates;
       const stored = await storedAlertIds(
         session,
         candidates.map((c) => String(c.alert.AlertId)),
@@ -199,14 +187,7 @@ async function runRule(
       existing += stored.size;
       for (const c of candidates) if (!stored.has(String(c.alert.AlertId))) pending.push(c);
     }
-    const kind = evidenceKind(rule);
-    for (const { alert, finding } of pending)
-      alert.EvidenceCount =
-        kind === 'template'
-          ? await evidenceCount(session, String(alert.Evidence))
-          : kind === 'dns'
-            ? await countDnsEvidence(session, finding)
-            : await countFlowEvidence(session, finding);
+    for (const p of pending) p.alert.EvidenceCount = await evidenceCountOf(session, rule, p);
     const rows = pending.map((p) => p.alert);
     await insertAlerts(session, rows);
     if (ends.length) await saveDetectCheckpoint(session, rule.id, ends[ends.length - 1]);
@@ -223,6 +204,44 @@ async function runRule(
     error: null,
     seconds: seconds(),
   };
+}
+
+type Candidate = { alert: AlertRow; finding: Finding };
+
+/**
+ * The alerts a window's rows make, leaving out (and counting) those whose entities alerted in an
+ * earlier window less than suppressionDuration before; `last` holds each entity key's last alert.
+ */
+function candidatesOf(
+  rule: LoadedRule,
+  rows: readonly Row[],
+  start: Date,
+  end: Date,
+  last: Map<string, Date>,
+): { candidates: Candidate[]; suppressed: number } {
+  const candidates: Candidate[] = [];
+  let suppressed = 0;
+  for (const row of rows) {
+    const finding = findingOf(rule, row, start, end);
+    const key = entityKey(rule, finding);
+    const prev = last.get(key);
+    const since = prev ? end.getTime() - prev.getTime() : Infinity;
+    if (since > 0 && since < rule.suppression) {
+      suppressed++;
+      continue;
+    }
+    last.set(key, end);
+    candidates.push({ alert: alertRow(rule, finding, key, start, end, 0), finding });
+  }
+  return { candidates, suppressed };
+}
+
+/** How many rows an alert's evidence returns: counted in SQL for the built-in kinds. */
+async function evidenceCountOf(session: Store, rule: LoadedRule, c: Candidate): Promise<number> {
+  const kind = evidenceKind(rule);
+  if (kind === 'dns') return countDnsEvidence(session, c.finding);
+  if (kind === 'flows') return countFlowEvidence(session, c.finding);
+  return evidenceCount(session, String(c.alert.Evidence));
 }
 
 /** How many rows an alert's own evidence template returns (compiled, as a user would run it). */
