@@ -53,11 +53,13 @@ export type Scalar =
       readonly type: KqlType;
     }
   | { readonly kind: 'not'; readonly operand: Scalar; readonly type: 'bool' }
-  /** `x in (a, b)`, `!in`, and `in~` (case-insensitive). */
+  /** `x in (a, b)`, `!in`, and `in~` (case-insensitive); `x in (T)`: the first column of T. */
   | {
       readonly kind: 'in';
       readonly operand: Scalar;
       readonly values: readonly Scalar[];
+      /** A tabular expression in place of the values (`values` is then empty). */
+      readonly query?: Tabular;
       readonly negated: boolean;
       readonly caseInsensitive: boolean;
       readonly type: 'bool';

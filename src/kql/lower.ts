@@ -434,8 +434,18 @@ function scalarOf(n: any): Scalar {
   }
   const inOp = IN[kind];
   if (inOp) {
-    const values = items(n.Right.Expressions).map(scalar);
-    return { kind: 'in', operand: scalar(n.Left), values, ...inOp, type: 'bool' };
+    const right = items(n.Right.Expressions);
+    // `x in (T)`, T a table or a tabular let: the values are T's first column.
+    if (right.length === 1 && isTabular(right[0]))
+      return {
+        kind: 'in',
+        operand: scalar(n.Left),
+        values: [],
+        query: tabular(right[0]),
+        ...inOp,
+        type: 'bool',
+      };
+    return { kind: 'in', operand: scalar(n.Left), values: right.map(scalar), ...inOp, type: 'bool' };
   }
   const op = BINARY[kind];
   if (op) return { kind: 'binary', op, left: scalar(n.Left), right: scalar(n.Right), type: typeOf(n) };

@@ -814,6 +814,15 @@ export abstract class DefaultCompiler {
       case 'in': {
         const fold = (x: Scalar): string =>
           s.caseInsensitive ? `lower(${this.as(x, 'string')})` : this.as(x, s.operand.type);
+        if (s.query) {
+          // The first column of the query; a value that is not there is false (never null), so
+          // `!in` keeps the row as Kusto does.
+          const q = this.plain(this.tabular(s.query));
+          const first = this.ident(q.columns[0]);
+          const inner = s.caseInsensitive ? `lower(${first})` : first;
+          const test = `coalesce(${fold(s.operand)} IN (SELECT ${inner} FROM (${q.sql}) WHERE ${first} IS NOT NULL), false)`;
+          return s.negated ? `(NOT ${test})` : `(${test})`;
+        }
         const values = s.values.flatMap((v) => (v.type === 'dynamic' ? arrayElements(v, 'in') : [v]));
         if (values.length === 0) return s.negated ? 'true' : 'false';
         const test = `${fold(s.operand)} IN (${values.map(fold).join(', ')})`;
