@@ -88,15 +88,8 @@ export function entityKey(rule: Rule, f: Finding): string {
   return `${rule.id}|${f.srcIps.join(',')}|${f.destIps.join(',')}|${f.destPorts.join(',')}`;
 }
 
-/** The Alerts row for a finding raised by the run that ended at windowEnd. */
-export function alertRow(
-  rule: Rule,
-  f: Finding,
-  key: string,
-  windowStart: Date,
-  windowEnd: Date,
-  evidenceCount: number,
-): AlertRow {
+/** The Alerts row for a finding raised by the run that ended at windowEnd (its EvidenceCount comes later). */
+export function alertRow(rule: Rule, f: Finding, key: string, windowStart: Date, windowEnd: Date): AlertRow {
   const id = createHash('sha256').update(`${key}|${windowEnd.toISOString()}`).digest('hex').slice(0, 32);
   return {
     TimeGenerated: windowEnd.toISOString(),
@@ -112,7 +105,8 @@ export function alertRow(
     DestIps: JSON.stringify(f.destIps),
     DestPorts: JSON.stringify(f.destPorts),
     Description: f.description,
-    EvidenceCount: evidenceCount,
+    // Counted once the alert is known to be new (detect.ts).
+    EvidenceCount: null,
     Evidence: evidenceQuery(rule, f),
     Entities: JSON.stringify(f.entities),
     WindowStart: windowStart.toISOString(),

@@ -8,7 +8,6 @@ import {
   insertAlerts,
   lastAlerts,
   loadAllowTable,
-  runScoped,
   saveDetectCheckpoint,
   serviceTagRanges,
   setWindow,
@@ -175,7 +174,7 @@ async function runRule(
     for (const end of ends) {
       const start = new Date(end.getTime() - rule.period);
       await setWindow(session, start, end);
-      const rows = await runScoped(session, sql);
+      const rows = await session.rows(sql);
       if (!triggers(rule, rows.length)) continue;
       const judged = candidatesOf(rule, rows, start, end, last);
       suppressed += judged.suppressed;
@@ -231,7 +230,7 @@ function candidatesOf(
       continue;
     }
     last.set(key, end);
-    candidates.push({ alert: alertRow(rule, finding, key, start, end, 0), finding });
+    candidates.push({ alert: alertRow(rule, finding, key, start, end), finding });
   }
   return { candidates, suppressed };
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KqlCache } from '../kql/kql-cache.js';
@@ -71,8 +71,18 @@ export function readRuleFiles(dirs: readonly string[], builtin = true): RuleFile
     ...dirs.map((dir) => ({ dir, builtin: false })),
   ];
   for (const root of roots) {
-    for (const file of yamlFiles(root.dir)) {
-      const text = readFileSync(file, 'utf8');
+    for (const file of yamlFiles(root.dir, problems)) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        problems.push({
+          file,
+          line: 1,
+          message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        });
+        continue;
+      }
       if (ALLOW_FILE.test(file.split(/[\\/]/).pop()!)) {
         const y = readYaml(text, file);
         problems.push(...y.problems);
@@ -101,21 +111,57 @@ export function readRuleFiles(dirs: readonly string[], builtin = true): RuleFile
   return { rules: [...byId.values()], allowList, problems, replaced };
 }
 
-function yamlFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch (err) {
-    throw new RulesDirError(
-      `rules: cannot read the directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  return names.flatMap((n) => {
-    const p = join(dir, n);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (st?.isDirectory()) return yamlFiles(p);
-    return st?.isFile() && RULE_FILE.test(n) ? [p] : [];
-  });
+/** The most a rule or allow-list file may hold: Sentinel's rules are a few kilobytes. */
+const MAX_RULE_BYTES = 1 << 20;
+
+/**
+ * The YAML files under a rules directory, recursively, each directory once (a link loop is walked
+ * once, not forever). An entry that cannot be read, or a file too large to be a rule, is a problem
+ * with its path; only the root directory itself being unreadable is an error.
+ */
+function yamlFiles(root: string, problems: RuleProblem[]): string[] {
+  const seen = new Set<string>();
+  const walk = (dir: string, top: boolean): string[] => {
+    let names: string[];
+    try {
+      const real = realpathSync(dir);
+      if (seen.has(real)) return [];
+      seen.add(real);
+      names = readdirSync(dir).sort();
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      if (top) throw new RulesDirError(`rules: cannot read the directory ${dir}: ${why}`);
+      problems.push({ file: dir, line: 1, message: `cannot read this directory: ${why}` });
+      return [];
+    }
+    return names.flatMap((n) => {
+      const p = join(dir, n);
+      let st;
+      try {
+        st = statSync(p);
+      } catch (err) {
+        if (RULE_FILE.test(n))
+          problems.push({
+            file: p,
+            line: 1,
+            message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`,
+          });
+        return [];
+      }
+      if (st.isDirectory()) return walk(p, false);
+      if (!st.isFile() || !RULE_FILE.test(n)) return [];
+      if (st.size > MAX_RULE_BYTES) {
+        problems.push({
+          file: p,
+          line: 1,
+          message: `${st.size} bytes: too large for a rule file (at most 1 MiB)`,
+        });
+        return [];
+      }
+      return [p];
+    });
+  };
+  return walk(root, true);
 }
 
 /**

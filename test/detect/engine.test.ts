@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildAnalytics } from '../../src/analytics/build.js';
@@ -113,6 +113,24 @@ test('malformed rules are reported with file, line and reason, and never stop th
     requiredDataConnectors: [{ connectorId: 'AzureNetworkWatcher' }],
     version: '1.2.0',
   });
+});
+
+test('a rules directory with a link loop, an oversized file and NUL bytes: problems, never a crash', () => {
+  const dir = tempDir();
+  put(join(dir, 'good.yaml'), RULE);
+  mkdirSync(join(dir, 'sub'));
+  symlinkSync('..', join(dir, 'sub', 'loop'));
+  put(join(dir, 'big.yaml'), Buffer.alloc(2 << 20, 'a'));
+  put(join(dir, 'nul.yaml'), 'id: x\0name: y\n');
+  const set = loadRules([dir], false);
+  assert.deepEqual(
+    set.rules.map((r) => r.id),
+    ['test-ssh'],
+  );
+  const got = set.problems.map((p) => `${p.file.slice(dir.length + 1)}: ${p.message}`);
+  assert.equal(got.length, 2, got.join('\n'));
+  assert.match(got[0], /^big\.yaml: 2097152 bytes: too large for a rule file/);
+  assert.match(got[1], /^nul\.yaml: /);
 });
 
 test('a user rule with a built-in id replaces it; a user allow-list adds to the built-in one', () => {

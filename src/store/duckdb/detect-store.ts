@@ -123,11 +123,6 @@ export async function loadAllowTable(store: Store, name: string, ips: readonly s
     ]);
 }
 
-/** Runs a compiled rule in the current window. */
-export async function runScoped(store: Store, sql: string): Promise<Row[]> {
-  return store.rows(sql);
-}
-
 /**
  * How many flow tuples the default evidence query of an alert returns (src/detect/evidence.ts):
  * the same filter, with the lists bound as parameters, so that counting needs no KQL compile.
