@@ -30,6 +30,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'write flow tuples or alerts as ECS, OCSF or raw Azure records (NDJSON) for a SIEM',
     load: async () => (await import('./export.js')).exportCommand,
   },
+  forward: {
+    summary: 'send flow tuples or alerts (ECS or OCSF) to a SIEM: webhook, Elastic, Splunk HEC, syslog',
+    load: async () => (await import('./forward.js')).forwardCommand,
+  },
   generate: {
     summary: 'write a synthetic Azure environment with labelled attacks',
     load: async () => (await import('./generate.js')).generateCommand,

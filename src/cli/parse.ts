@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDuration } from '../detect/duration.js';
 import { UsageError } from './command.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -43,4 +44,38 @@ export function isoOption(command: string, name: string, value: string | undefin
       `${command}: --${name} must be an ISO 8601 time (e.g. 2026-11-23T14:00:00Z), got ${JSON.stringify(value)}`,
     );
   return d;
+}
+
+/** A duration option (`500ms`, `30s`, `5m`, `1h`, or ISO 8601 `PT30S`), in milliseconds. */
+export function durationOption(
+  command: string,
+  name: string,
+  value: string | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0)
+    throw new UsageError(
+      `${command}: --${name} must be a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(value)}`,
+    );
+  return ms;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A size option in bytes: `1048576`, `512MiB`, `512M`, `2GiB`, `64k`. */
+export function sizeOption(
+  command: string,
+  name: string,
+  value: string | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
+  if (!m || Number(m[1]) <= 0)
+    throw new UsageError(
+      `${command}: --${name} must be a size such as 512MiB or 2GiB, got ${JSON.stringify(value)}`,
+    );
+  return Math.round(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]);
 }

@@ -39,5 +39,11 @@ export const alerts: TableDef = {
       internal: true,
     },
     { name: 'EntityKey', type: 'VARCHAR', doc: 'Rule and entities, for suppression.', internal: true },
+    {
+      name: 'Seq',
+      type: 'BIGINT',
+      doc: 'Order of storing, from a sequence that a reset does not restart: where forward reads on.',
+      internal: true,
+    },
   ],
 };

@@ -49,4 +49,9 @@ export const internalTablesSql: readonly string[] = [
     tuples_rejected BIGINT,
     duplicates_skipped BIGINT
   )`,
+  // Alerts are numbered as they are stored (forward reads on from the last number it sent).
+  // Databases from before the column get it, their alerts numbered once.
+  'CREATE SEQUENCE IF NOT EXISTS _vnetflow_alert_seq',
+  'ALTER TABLE Alerts ADD COLUMN IF NOT EXISTS Seq BIGINT',
+  "UPDATE Alerts SET Seq = nextval('_vnetflow_alert_seq') WHERE Seq IS NULL",
 ];

@@ -228,16 +228,20 @@ export type AlertRow = Record<string, SqlParam>;
 export async function insertAlerts(store: Store, rows: readonly AlertRow[]): Promise<void> {
   if (rows.length === 0) return;
   const columns = alerts.columns.map((c) => c.name);
-  const values = columns.map((_name, i) => {
+  // Seq comes from the sequence; every other column from a parameter, in column order.
+  const bound = columns.filter((c) => c !== 'Seq');
+  const values = columns.map((name, i) => {
+    if (name === 'Seq') return "nextval('_vnetflow_alert_seq')";
+    const n = bound.indexOf(name) + 1;
     const type = alerts.columns[i].type;
-    return type === 'JSON' ? `$${i + 1}::JSON` : type === 'TIMESTAMP' ? `$${i + 1}::TIMESTAMP` : `$${i + 1}`;
+    return type === 'JSON' ? `$${n}::JSON` : type === 'TIMESTAMP' ? `$${n}::TIMESTAMP` : `$${n}`;
   });
   const sql = `INSERT INTO Alerts (${columns.map(ident).join(', ')}) VALUES (${values.join(', ')})`;
   await store.transaction(async () => {
     for (const r of rows)
       await store.run(
         sql,
-        columns.map((c) => r[c] ?? null),
+        bound.map((c) => r[c] ?? null),
       );
   });
 }

@@ -41,8 +41,8 @@ function ipBytes(ip: string): string {
  * (computed once per distinct address, not per tuple) for the Community ID, and what
  * NTAIpDetails knows of public addresses (country, owner).
  */
-function tuples(from: Date | null, to: Date | null): string {
-  return `WITH t AS (SELECT * FROM FlowTuples WHERE ${timeFilter('TimeGenerated', from, to)}),
+function tuples(where: string): string {
+  return `WITH t AS (SELECT * FROM FlowTuples WHERE ${where}),
     ips AS (SELECT ip, ${ipBytes('ip')} AS b FROM (SELECT SrcIp AS ip FROM t UNION SELECT DestIp FROM t)),
     intel AS (SELECT Ip, any_value(Location) FILTER (WHERE regexp_full_match(Location, '[A-Z]{2}')) AS country,
         any_value(PublicIpDetails) AS owner FROM NTAIpDetails GROUP BY Ip),
@@ -68,7 +68,7 @@ function communityId(): string {
 const TRANSPORT = `CASE Protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'ipv6-icmp' ELSE CAST(Protocol AS VARCHAR) END`;
 
 /** Flow tuples as ECS 8.x network events, the way SIEM intakes normalise them (seed 002). */
-function ecsTuples(from: Date | null, to: Date | null): string {
+function ecsTuples(where: string): string {
   const side = (
     ip: string,
     port: string,
@@ -82,7 +82,7 @@ function ecsTuples(from: Date | null, to: Date | null): string {
     `{'ip': ${ip}, 'port': ${port}, 'bytes': ${bytes}, 'packets': ${packets},
       'geo': CASE WHEN ${country} IS NOT NULL THEN {'country_iso_code': ${country}} END,
       'as': CASE WHEN ${owner} IS NOT NULL THEN {'organization': {'name': ${owner}}} END}`;
-  return `${tuples(from, to)}
+  return `${tuples(where)}
   SELECT ${iso('TimeGenerated')} AS "@timestamp",
     {'version': '${ECS_VERSION}'} AS ecs,
     {'kind': 'event', 'category': ['network'],
@@ -115,8 +115,8 @@ function ocsfMetadata(profiles: string[]): string {
 }
 
 /** Flow tuples as OCSF Network Activity (class 4001) events, with the cloud and security_control profiles. */
-function ocsfTuples(from: Date | null, to: Date | null): string {
-  return `${tuples(from, to)}
+function ocsfTuples(where: string): string {
+  return `${tuples(where)}
   SELECT ${ACTIVITY} AS activity_id, ${ACTIVITY_NAME} AS activity_name,
     4 AS category_uid, 'Network Activity' AS category_name, 4001 AS class_uid, 'Network Activity' AS class_name,
     400100 + ${ACTIVITY} AS type_uid, 'Network Activity: ' || ${ACTIVITY_NAME} AS type_name,
@@ -140,12 +140,11 @@ function ocsfTuples(from: Date | null, to: Date | null): string {
 }
 
 const SEVERITY_ID = `CASE Severity WHEN 'Informational' THEN 1 WHEN 'Low' THEN 2 WHEN 'Medium' THEN 3 WHEN 'High' THEN 4 ELSE 0 END`;
-const alertsIn = (from: Date | null, to: Date | null): string =>
-  `FROM Alerts WHERE ${timeFilter('TimeGenerated', from, to)} ORDER BY TimeGenerated, AlertId`;
+const alertsIn = (where: string): string => `FROM Alerts WHERE ${where} ORDER BY TimeGenerated, AlertId`;
 const strings = (c: string): string => `from_json(${c}, '["VARCHAR"]')`;
 
 /** Alerts as ECS 8.x alert events. */
-function ecsAlerts(from: Date | null, to: Date | null): string {
+function ecsAlerts(where: string): string {
   return `SELECT ${iso('TimeGenerated')} AS "@timestamp", {'version': '${ECS_VERSION}'} AS ecs,
     {'kind': 'alert', 'category': ['network', 'intrusion_detection'], 'type': ['info'], 'id': AlertId,
      'severity': ${SEVERITY_ID}, 'start': ${iso('StartTime')}, 'end': ${iso('EndTime')}, 'module': 'vnetflow',
@@ -156,11 +155,11 @@ function ecsAlerts(from: Date | null, to: Date | null): string {
     {'ip': list_distinct(list_concat(${strings('SrcIps')}, ${strings('DestIps')}))} AS related,
     {'alerts': {'src_ips': ${strings('SrcIps')}, 'dest_ips': ${strings('DestIps')}, 'dest_ports': from_json(DestPorts, '["BIGINT"]'),
      'evidence_count': EvidenceCount, 'entities': Entities}} AS vnetflow
-  ${alertsIn(from, to)}`;
+  ${alertsIn(where)}`;
 }
 
 /** Alerts as OCSF Detection Finding (class 2004) events. */
-function ocsfAlerts(from: Date | null, to: Date | null): string {
+function ocsfAlerts(where: string): string {
   return `SELECT 1 AS activity_id, 'Create' AS activity_name, 2 AS category_uid, 'Findings' AS category_name,
     2004 AS class_uid, 'Detection Finding' AS class_name, 200401 AS type_uid, 'Detection Finding: Create' AS type_name,
     ${SEVERITY_ID} AS severity_id, Severity AS severity, ${ms('TimeGenerated')} AS time, Description AS message,
@@ -172,7 +171,7 @@ function ocsfAlerts(from: Date | null, to: Date | null): string {
      'src_url': NULL::VARCHAR} AS finding_info,
     {'SrcIps': ${strings('SrcIps')}, 'DestIps': ${strings('DestIps')}, 'DestPorts': from_json(DestPorts, '["BIGINT"]'),
      'Evidence': Evidence, 'EvidenceCount': EvidenceCount, 'Tactics': ${strings('Tactics')}} AS unmapped
-  ${alertsIn(from, to)}`;
+  ${alertsIn(where)}`;
 }
 
 /**
@@ -181,13 +180,13 @@ function ocsfAlerts(from: Date | null, to: Date | null): string {
  * and rule, each tuple in Azure's comma-separated form. Legacy NSG tuples come out in the same
  * v4 shape, with their flowLogVersion kept.
  */
-function rawTuples(from: Date | null, to: Date | null): string {
+function rawTuples(where: string): string {
   const counter = (c: string): string => `coalesce(CAST(${c} AS VARCHAR), '')`;
   const tuple = `concat_ws(',', CAST(epoch_ms(TimeGenerated) AS VARCHAR), SrcIp, DestIp, CAST(SrcPort AS VARCHAR),
     CAST(DestPort AS VARCHAR), CAST(Protocol AS VARCHAR), CASE FlowDirection WHEN 'Inbound' THEN 'I' ELSE 'O' END, FlowState,
     coalesce(FlowEncryption, ''), ${counter('PacketsSrcToDest')}, ${counter('BytesSrcToDest')}, ${counter('PacketsDestToSrc')},
     ${counter('BytesDestToSrc')})`;
-  return `WITH t AS (SELECT * FROM FlowTuples WHERE ${timeFilter('RecordTime', from, to)}),
+  return `WITH t AS (SELECT * FROM FlowTuples WHERE ${where}),
     g AS (SELECT RecordTime, FlowLogVersion, FlowLogResourceId, TargetResourceId, MacAddress, AclId, AclRule,
         list(${tuple}) AS flowTuples FROM t GROUP BY ALL),
     a AS (SELECT RecordTime, FlowLogVersion, FlowLogResourceId, TargetResourceId, MacAddress, AclId,
@@ -199,10 +198,7 @@ function rawTuples(from: Date | null, to: Date | null): string {
   FROM a GROUP BY RecordTime, FlowLogVersion, FlowLogResourceId, TargetResourceId, MacAddress`;
 }
 
-const SELECTS: Record<
-  ExportFormat,
-  Partial<Record<ExportTable, (from: Date | null, to: Date | null) => string>>
-> = {
+const SELECTS: Record<ExportFormat, Partial<Record<ExportTable, (where: string) => string>>> = {
   ecs: { FlowTuples: ecsTuples, Alerts: ecsAlerts },
   ocsf: { FlowTuples: ocsfTuples, Alerts: ocsfAlerts },
   raw: { FlowTuples: rawTuples },
@@ -227,7 +223,8 @@ export function canExport(format: ExportFormat, table: ExportTable): boolean {
 
 /**
  * Writes the events of [from, to) as NDJSON to `path` (gzip when asked); returns how many. The
- * path comes from the local command line, quoted as a SQL literal.
+ * range is on the tuple's time (TimeGenerated), the record's for raw records, and the raising
+ * run's for alerts. The path comes from the local command line, quoted as a SQL literal.
  */
 export async function exportToFile(
   store: Store,
@@ -240,8 +237,121 @@ export async function exportToFile(
     gzip: boolean;
   },
 ): Promise<number> {
-  const select = SELECTS[o.format][o.table];
-  if (!select) throw new Error(`${o.format} export of ${o.table} is not available`);
-  const options = o.gzip ? 'FORMAT JSON, COMPRESSION gzip' : 'FORMAT JSON';
-  return store.run(`COPY (${select(o.from, o.to)}) TO ${sqlString(o.path)} (${options})`);
+  const column = o.format === 'raw' ? 'RecordTime' : 'TimeGenerated';
+  return copyEvents(store, o.format, o.table, timeFilter(column, o.from, o.to), o.path, o.gzip);
+}
+
+/** COPY of the events of the table's rows that `where` (SQL over the table's columns) keeps. */
+async function copyEvents(
+  store: Store,
+  format: ExportFormat,
+  table: ExportTable,
+  where: string,
+  path: string,
+  gzip: boolean,
+): Promise<number> {
+  const select = SELECTS[format][table];
+  if (!select) throw new Error(`${format} export of ${table} is not available`);
+  const options = gzip ? 'FORMAT JSON, COMPRESSION gzip' : 'FORMAT JSON';
+  return store.run(`COPY (${select(where)}) TO ${sqlString(path)} (${options})`);
+}
+
+/**
+ * Where `vnetflow forward` has read a table up to. Stored rows never change once committed:
+ * flow tuples are appended an ingest batch at a time (IngestBatch grows), alerts one detect run
+ * at a time (Seq grows), so a position is a total order over what has been read.
+ */
+export type ForwardCursor =
+  | { readonly table: 'FlowTuples'; readonly batch: number; readonly before: number }
+  | { readonly table: 'Alerts'; readonly seq: number };
+
+/** A span of rows to forward: what selects them and the cursor once they are read. */
+export interface ForwardChunk {
+  readonly key: string;
+  readonly where: string;
+  readonly rows: number;
+  readonly after: ForwardCursor;
+}
+
+/**
+ * The next chunks past the cursor, in order, each of about `target` rows and together at most
+ * `limit` rows (at least one chunk when there is anything new). Flow tuples are cut at whole
+ * minutes of one ingest batch, so that a chunk is the same rows whenever it is read again;
+ * `from` leaves out rows of earlier times (flow tuples: TimeGenerated; alerts: their run).
+ */
+export async function forwardChunks(
+  store: Store,
+  cursor: ForwardCursor,
+  from: Date | null,
+  target: number,
+  limit: number,
+): Promise<ForwardChunk[]> {
+  const since = from ? ` AND TimeGenerated >= ${ts(from)}` : '';
+  if (cursor.table === 'Alerts') {
+    const rows = await store.rows(
+      `SELECT Seq FROM Alerts WHERE Seq > ${cursor.seq}${since} ORDER BY Seq LIMIT ${Math.max(target, 1)}`,
+    );
+    if (rows.length === 0) return [];
+    const last = Number(rows[rows.length - 1].Seq);
+    return [
+      {
+        key: `alerts-${cursor.seq + 1}-${last}`,
+        where: `Seq > ${cursor.seq} AND Seq <= ${last}${since}`,
+        rows: rows.length,
+        after: { table: 'Alerts', seq: last },
+      },
+    ];
+  }
+  const minutes = await store.rows(
+    `SELECT IngestBatch AS b, epoch_ms(time_bucket(INTERVAL 1 MINUTE, TimeGenerated)) AS m, count(*) AS n
+     FROM FlowTuples
+     WHERE (IngestBatch > ${cursor.batch} OR (IngestBatch = ${cursor.batch} AND TimeGenerated >= epoch_ms(${cursor.before})::TIMESTAMP))${since}
+     GROUP BY ALL ORDER BY b, m`,
+  );
+  const chunks: ForwardChunk[] = [];
+  let total = 0;
+  let i = 0;
+  while (i < minutes.length && (chunks.length === 0 || total < limit)) {
+    const batch = Number(minutes[i].b);
+    const start = Number(minutes[i].m);
+    let rows = 0;
+    let end = start;
+    while (
+      i < minutes.length &&
+      Number(minutes[i].b) === batch &&
+      (rows === 0 || rows + Number(minutes[i].n) <= target)
+    ) {
+      rows += Number(minutes[i].n);
+      end = Number(minutes[i].m) + 60_000;
+      i++;
+    }
+    total += rows;
+    chunks.push({
+      key: `tuples-${batch}-${start}`,
+      where: `IngestBatch = ${batch} AND TimeGenerated >= epoch_ms(${start})::TIMESTAMP AND TimeGenerated < epoch_ms(${end})::TIMESTAMP${since}`,
+      rows,
+      after: { table: 'FlowTuples', batch, before: end },
+    });
+  }
+  return chunks;
+}
+
+/** The newest position of the table, to tell a checkpoint from a database that was replaced. */
+export async function forwardEnd(store: Store, table: ForwardCursor['table']): Promise<number> {
+  const sql =
+    table === 'Alerts'
+      ? // The sequence, not max(Seq): after detect --reset the table may hold no alerts at all.
+        "SELECT coalesce((SELECT last_value FROM duckdb_sequences() WHERE sequence_name = '_vnetflow_alert_seq'), 0) AS n"
+      : 'SELECT coalesce(max(IngestBatch), 0) AS n FROM FlowTuples';
+  return Number((await store.rows(sql))[0].n);
+}
+
+/** Writes a chunk's events (ECS or OCSF) as NDJSON to `path`; returns how many. */
+export function writeChunk(
+  store: Store,
+  format: 'ecs' | 'ocsf',
+  chunk: ForwardChunk,
+  path: string,
+): Promise<number> {
+  return copyEvents(store, format, chunk.after.table, chunk.where, path, false);
 }
