@@ -49,7 +49,7 @@ Options:
                      (keeps the secret off the command line, where ps shows it)
   --index NAME       elastic: the index or data stream when the URL names none
   --ca FILE          a CA certificate (PEM) to trust for https:// and syslog+tls://
-  --batch N          events per request (default 1000; at most 8 MiB)
+  --batch N          events per request (default 2000; at most 8 MiB a request)
   --queue DIR        the queue and checkpoint (default: DB.forward/ID, ID from the receiver,
                      table and format)
   --queue-size SIZE  the queue's bound (default 1GiB)
@@ -149,7 +149,7 @@ Examples:
     const queueDir =
       (values.queue as string | undefined) ??
       `${resolve(db)}.forward/${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
-    const batch = intOption('forward', 'batch', values.batch as string | undefined, 1000, 1);
+    const batch = intOption('forward', 'batch', values.batch as string | undefined, 2000, 1);
     const options = {
       from: isoOption('forward', 'from', values.from as string | undefined) ?? null,
       follow: Boolean(values.follow),

@@ -1,7 +1,7 @@
 import { forwardChunks, forwardEnd, writeChunk, type ForwardCursor } from '../store/duckdb/export-sql.js';
 import type { Store } from '../store/store.js';
 import type { ForwardQueue, QueueCounts, Segment } from './queue.js';
-import { SinkError, type EventStatus, type QueuedEvent, type Sink } from './sink.js';
+import { lineOf, SinkError, type EventStatus, type QueuedEvent, type Sink } from './sink.js';
 
 export interface ForwardOptions {
   readonly queue: ForwardQueue;
@@ -46,12 +46,14 @@ const FIRST_RETRY_MS = 250;
 const RETRY_AFTER_MAX_MS = 300_000;
 
 /**
- * Sends the table's events past the queue's checkpoint to the sink: reads them from the database
- * into the on-disk queue (up to its bound), sends the queue in batches, and records each batch
- * the receiver acknowledged before the next, so a run that is stopped or killed resumes where the
- * receiver's acknowledgements stop. Failed batches are retried with exponential backoff and
- * jitter; a batch too large for the receiver is split; an event the receiver refuses for good is
- * kept in the queue's rejected.ndjson with the reason, counted, and passed.
+ * Sends the table's events past the queue's checkpoint to the sink. A reader copies them from
+ * the database into the on-disk queue (up to its bound) while a sender sends the queue in
+ * batches, recording each batch the receiver acknowledged before the next; the two overlap, so
+ * the database's work and the network's are not added up. A run that is stopped or killed
+ * resumes where the receiver's acknowledgements stop. Failed batches are retried with
+ * exponential backoff and jitter; a batch too large for the receiver is split; an event the
+ * receiver refuses for good is kept in the queue's rejected.ndjson with the reason, counted, and
+ * passed.
  */
 export async function forward(o: ForwardOptions): Promise<ForwardSummary> {
   const started = performance.now();
@@ -61,20 +63,80 @@ export async function forward(o: ForwardOptions): Promise<ForwardSummary> {
     pending: o.queue.pending.events,
     seconds: (performance.now() - started) / 1000,
   });
-  let busyLogged = false;
-  while (!o.signal?.aborted) {
-    let reading: Reading = 'caught-up';
-    if (o.queue.pending.bytes < o.maxQueueBytes) {
-      reading = await spool(o, run);
-      if (reading === 'busy' && !busyLogged)
-        o.log('the database is busy (being written): reading again later');
-      busyLogged = reading === 'busy';
-    } else reading = 'full';
-    await drain(o, run, summary);
-    if (o.signal?.aborted || (reading === 'caught-up' && !o.follow)) break;
-    if (reading !== 'full') await sleep(o.pollMs, o.signal);
-  }
+  // Either side failing stops the other; the user's stop stops both.
+  const halt = new AbortController();
+  const stop = (): void => halt.abort();
+  if (o.signal?.aborted) halt.abort();
+  o.signal?.addEventListener('abort', stop);
+  const added = new Wakeup();
+  const sent = new Wakeup();
+  let reading = true;
+  const reader = (async (): Promise<void> => {
+    let busyLogged = false;
+    try {
+      while (!halt.signal.aborted) {
+        if (o.queue.pending.bytes >= o.maxQueueBytes) {
+          await sent.wait(halt.signal);
+          continue;
+        }
+        const r = await spool(o, run, halt.signal, () => added.wake());
+        if (r === 'busy' && !busyLogged) o.log('the database is busy (being written): reading again later');
+        busyLogged = r === 'busy';
+        if (r === 'caught-up' && !o.follow) return;
+        if (r !== 'full') await sleep(o.pollMs, halt.signal);
+      }
+    } finally {
+      reading = false;
+      added.wake();
+    }
+  })();
+  const sender = (async (): Promise<void> => {
+    while (!halt.signal.aborted) {
+      if (o.queue.pending.segments === 0) {
+        if (!reading) return;
+        await added.wait(halt.signal);
+        continue;
+      }
+      await drain(o, run, summary, halt.signal, () => sent.wake());
+    }
+  })();
+  // Both sides are waited for, so that neither touches the queue after the run returns.
+  const outcomes = await Promise.allSettled([reader.catch(fail(halt)), sender.catch(fail(halt))]);
+  o.signal?.removeEventListener('abort', stop);
+  const failed = outcomes.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return summary();
+}
+
+/** Stops the other side and passes the error on. */
+const fail =
+  (halt: AbortController) =>
+  (err: unknown): never => {
+    halt.abort();
+    throw err;
+  };
+
+/** A wait that a wake() ends (or the signal). */
+class Wakeup {
+  private waiters: (() => void)[] = [];
+
+  wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  wait(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.waiters.push(done);
+      signal.addEventListener('abort', done);
+    });
+  }
 }
 
 interface Counts extends QueueCounts {
@@ -84,7 +146,12 @@ interface Counts extends QueueCounts {
 type Reading = 'caught-up' | 'full' | 'busy';
 
 /** Reads chunks past the cursor into the queue until it is full or has everything. */
-async function spool(o: ForwardOptions, run: Counts): Promise<Reading> {
+async function spool(
+  o: ForwardOptions,
+  run: Counts,
+  signal: AbortSignal,
+  onAdd: () => void,
+): Promise<Reading> {
   let store: Store;
   try {
     store = await o.openStore();
@@ -98,9 +165,10 @@ async function spool(o: ForwardOptions, run: Counts): Promise<Reading> {
       const chunks = await forwardChunks(store, o.queue.cursor, o.from, SEGMENT_EVENTS, 10 * SEGMENT_EVENTS);
       if (chunks.length === 0) return 'caught-up';
       for (const chunk of chunks) {
-        if (o.signal?.aborted) return 'caught-up';
+        if (signal.aborted) return 'caught-up';
         if (o.queue.pending.bytes >= o.maxQueueBytes) return 'full';
         run.read += await o.queue.add(chunk, (path) => writeChunk(store, o.format, chunk, path));
+        onAdd();
       }
     }
   } finally {
@@ -119,7 +187,13 @@ async function checkCursor(store: Store, cursor: ForwardCursor): Promise<void> {
 }
 
 /** Sends every queued event; returns when the queue is empty or the run is stopped. */
-async function drain(o: ForwardOptions, run: Counts, summary: () => ForwardSummary): Promise<void> {
+async function drain(
+  o: ForwardOptions,
+  run: Counts,
+  summary: () => ForwardSummary,
+  signal: AbortSignal,
+  onAck: () => void,
+): Promise<void> {
   let size = o.batchEvents;
   let failures = 0;
   let downSince: number | null = null;
@@ -134,15 +208,15 @@ async function drain(o: ForwardOptions, run: Counts, summary: () => ForwardSumma
     const wait = backoff(failures, o.retryMaxMs, retryAfterMs);
     if (failures === 1 || failures % 10 === 0)
       o.log(`${reason}; attempt ${failures + 1} in ${(wait / 1000).toFixed(1)} s`);
-    await sleep(wait, o.signal);
+    await sleep(wait, signal);
   };
   for (;;) {
     const head = o.queue.head();
     if (!head) return;
-    const { segment, lines } = head;
-    while (segment.sent < lines.length) {
-      if (o.signal?.aborted) return;
-      const events = batchOf(segment, lines, size, o.batchBytes);
+    const { segment, events: queued } = head;
+    while (segment.sent < queued.length) {
+      if (signal.aborted) return;
+      const events = batchOf(segment, queued, size, o.batchBytes);
       let statuses: EventStatus[];
       try {
         statuses = await o.sink.send(events);
@@ -170,10 +244,11 @@ async function drain(o: ForwardOptions, run: Counts, summary: () => ForwardSumma
         else if (s.kind === 'duplicate') counts.duplicates++;
         else if (s.kind === 'rejected') {
           counts.rejected++;
-          o.queue.reject(segment, segment.sent + i, events[i].line, s.reason);
+          o.queue.reject(segment, segment.sent + i, lineOf(events[i]), s.reason);
         }
       }
       o.queue.ack(settled, counts);
+      onAck();
       run.delivered += counts.delivered;
       run.duplicates += counts.duplicates;
       run.rejected += counts.rejected;
@@ -196,13 +271,13 @@ async function drain(o: ForwardOptions, run: Counts, summary: () => ForwardSumma
 }
 
 /** The next batch of the segment: up to `size` events and about `maxBytes`, at least one. */
-function batchOf(segment: Segment, lines: readonly string[], size: number, maxBytes: number): QueuedEvent[] {
+function batchOf(segment: Segment, queued: readonly Buffer[], size: number, maxBytes: number): QueuedEvent[] {
   const out: QueuedEvent[] = [];
   let bytes = 0;
-  for (let i = segment.sent; i < lines.length && out.length < size; i++) {
-    bytes += lines[i].length + 1;
+  for (let i = segment.sent; i < queued.length && out.length < size; i++) {
+    bytes += queued[i].length + 1;
     if (out.length > 0 && bytes > maxBytes) break;
-    out.push({ line: lines[i], id: eventId(segment, i, lines[i]) });
+    out.push({ bytes: queued[i], id: eventId(segment, i, queued[i]) });
   }
   return out;
 }
@@ -211,9 +286,12 @@ function batchOf(segment: Segment, lines: readonly string[], size: number, maxBy
  * An event's id, the same at every resend: an alert's own AlertId (so that the same alert raised
  * again after `detect --reset` is recognised too), otherwise the chunk and the event's place in it.
  */
-export function eventId(segment: Segment, index: number, line: string): string {
+export function eventId(segment: Segment, index: number, bytes: Buffer): string {
   if (segment.key.startsWith('alerts-')) {
-    const e = JSON.parse(line) as { event?: { id?: string }; finding_info?: { uid?: string } };
+    const e = JSON.parse(bytes.toString('utf8')) as {
+      event?: { id?: string };
+      finding_info?: { uid?: string };
+    };
     const id = e.event?.id ?? e.finding_info?.uid;
     if (id) return id;
   }

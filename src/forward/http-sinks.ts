@@ -10,9 +10,11 @@ export interface HttpSinkOptions {
   readonly ca?: Buffer;
 }
 
-/** The batch as NDJSON, one event a line. */
+const NL = Buffer.from('\n');
+
+/** The batch as NDJSON, one event a line (the queue's own bytes, not decoded). */
 function ndjson(events: readonly QueuedEvent[]): Buffer {
-  return Buffer.from(events.map((e) => `${e.line}\n`).join(''), 'utf8');
+  return Buffer.concat(events.flatMap((e) => [e.bytes, NL]));
 }
 
 /**
@@ -63,9 +65,11 @@ export class ElasticSink implements Sink {
   }
 
   async send(events: readonly QueuedEvent[]): Promise<EventStatus[]> {
-    const action = (id: string): string =>
-      JSON.stringify({ create: this.index ? { _index: this.index, _id: id } : { _id: id } });
-    const body = Buffer.from(events.map((e) => `${action(e.id)}\n${e.line}\n`).join(''), 'utf8');
+    const action = (id: string): Buffer =>
+      Buffer.from(
+        `${JSON.stringify({ create: this.index ? { _index: this.index, _id: id } : { _id: id } })}\n`,
+      );
+    const body = Buffer.concat(events.flatMap((e) => [action(e.id), e.bytes, NL]));
     const reply = await this.http.post(body, {
       ...this.o.headers,
       'Content-Type': 'application/x-ndjson',
@@ -130,11 +134,13 @@ export class SplunkSink implements Sink {
 
   async send(events: readonly QueuedEvent[]): Promise<EventStatus[]> {
     const meta = `"source":${JSON.stringify(this.source)},"sourcetype":${JSON.stringify(this.sourcetype)}`;
-    const wrap = (line: string): string => {
-      const t = eventSeconds(line);
-      return `{${t === null ? '' : `"time":${t},`}${meta},"event":${line}}\n`;
-    };
-    const body = Buffer.from(events.map((e) => wrap(e.line)).join(''), 'utf8');
+    const close = Buffer.from('}\n');
+    const body = Buffer.concat(
+      events.flatMap((e) => {
+        const t = eventSeconds(e.bytes);
+        return [Buffer.from(`{${t === null ? '' : `"time":${t},`}${meta},"event":`), e.bytes, close];
+      }),
+    );
     const reply = await this.http.post(body, { ...this.o.headers, 'Content-Type': 'application/json' });
     const invalid = reply.status === 400 ? invalidEvent(reply.body) : null;
     if (invalid !== null && invalid < events.length)
@@ -154,13 +160,14 @@ export class SplunkSink implements Sink {
 }
 
 /** The event's own time in epoch seconds: ECS `@timestamp` (first key) or OCSF `time` (ms). */
-export function eventSeconds(line: string): number | null {
-  const ecs = /^\{"@timestamp":"([^"]+)"/.exec(line);
+export function eventSeconds(bytes: Buffer): number | null {
+  // ECS events start with their @timestamp: the first bytes are enough.
+  const ecs = /^\{"@timestamp":"([^"]+)"/.exec(bytes.subarray(0, 64).toString('latin1'));
   if (ecs) {
     const ms = Date.parse(ecs[1]);
     return Number.isNaN(ms) ? null : ms / 1000;
   }
-  const ocsf = /"time":(\d+)[,}]/.exec(line);
+  const ocsf = /"time":(\d+)[,}]/.exec(bytes.toString('utf8'));
   return ocsf ? Number(ocsf[1]) / 1000 : null;
 }
 

@@ -139,18 +139,23 @@ export class ForwardQueue {
     return { bytes, events, segments: this.state.segments.length };
   }
 
-  /** The oldest segment, with its events as lines; null when the queue is empty. */
-  head(): { segment: Segment; lines: string[] } | null {
+  /** The oldest segment, with its events' bytes; null when the queue is empty. */
+  head(): { segment: Segment; events: Buffer[] } | null {
     const segment = this.state.segments[0];
     if (!segment) return null;
-    const text = readFileSync(join(this.dir, segment.name), 'utf8');
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    if (lines.length !== segment.events)
+    const data = readFileSync(join(this.dir, segment.name));
+    const events: Buffer[] = [];
+    for (let start = 0; start < data.length;) {
+      let end = data.indexOf(0x0a, start);
+      if (end < 0) end = data.length;
+      events.push(data.subarray(start, end));
+      start = end + 1;
+    }
+    if (events.length !== segment.events)
       throw new QueueError(
-        `${join(this.dir, segment.name)} holds ${lines.length} events, its checkpoint says ${segment.events}: the queue was changed by hand; --reset drops it`,
+        `${join(this.dir, segment.name)} holds ${events.length} events, its checkpoint says ${segment.events}: the queue was changed by hand; --reset drops it`,
       );
-    return { segment, lines };
+    return { segment, events };
   }
 
   /**

@@ -7,8 +7,12 @@
 /** One queued event: its NDJSON line and an id that is the same every time it is sent. */
 export interface QueuedEvent {
   readonly id: string;
-  readonly line: string;
+  /** The event's JSON, UTF-8, without the newline (a view into the queue segment's bytes). */
+  readonly bytes: Buffer;
 }
+
+/** An event's JSON as text. */
+export const lineOf = (e: QueuedEvent): string => e.bytes.toString('utf8');
 
 /**
  * What became of one event of a batch: stored, stored already (a resend the receiver recognised

@@ -2,7 +2,7 @@ import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { connectionError } from './http-post.js';
-import { all, SinkError, type EventStatus, type QueuedEvent, type Sink } from './sink.js';
+import { all, lineOf, SinkError, type EventStatus, type QueuedEvent, type Sink } from './sink.js';
 
 /**
  * Alerts as syslog messages (RFC 5424) over TCP or TLS, framed by octet counting (RFC 6587, the
@@ -32,7 +32,7 @@ export class SyslogSink implements Sink {
     await new Promise((resolve) => setImmediate(resolve));
     const frames = Buffer.concat(
       events.map((e) => {
-        const msg = Buffer.from(rfc5424(e.line, e.id, this.host), 'utf8');
+        const msg = Buffer.from(rfc5424(lineOf(e), e.id, this.host), 'utf8');
         return Buffer.concat([Buffer.from(`${msg.length} `), msg]);
       }),
     );
