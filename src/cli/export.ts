@@ -12,24 +12,28 @@ import { isoOption, parse } from './parse.js';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'write flow tuples or alerts as ECS, OCSF or raw Azure records (NDJSON) for a SIEM',
-  help: `Usage: vnetflow export --format ecs|ocsf|raw [--table FlowTuples|Alerts] [--from ISO] [--to ISO]
+  summary: 'write flow tuples, flows, Traffic Analytics rows or alerts as ECS, OCSF or raw records (NDJSON)',
+  help: `Usage: vnetflow export --format ecs|ocsf|raw [--table TABLE] [--from ISO] [--to ISO]
                        [--out FILE|-] [--gzip] [--db FILE]
 
 Writes one JSON event per line, built in the database in one pass:
   ecs   Elastic Common Schema 8.11: flow tuples as network events (source, destination, network
         with community_id, rule, observer, cloud, related.ip, geo and as where enrichment has
-        them), alerts as event.kind alert with rule and threat (MITRE ATT&CK)
-  ocsf  OCSF 1.2: flow tuples as Network Activity (class 4001: B Open, E Close, C Traffic,
-        D Refuse), alerts as Detection Finding (class 2004)
+        them), connections (Flows) with event.start/end/duration, Traffic Analytics rows with
+        their flow counts, alerts as event.kind alert with rule and threat (MITRE ATT&CK)
+  ocsf  OCSF 1.2: flow tuples and connections as Network Activity (class 4001: B Open, E Close,
+        C Traffic, D Refuse), Traffic Analytics rows as its Traffic activity with the flow
+        count, alerts as Detection Finding (class 2004)
   raw   flow tuples as the FlowLogFlowEvent records Azure writes (flow log version 4), one record
         per line, as intakes that take Azure's own format expect (flow tuples only)
 
 Options:
   --format F     ecs, ocsf or raw (required)
-  --table T      FlowTuples (default) or Alerts
-  --from ISO     from this time on (flow tuples: the tuple's time; raw: the record's; alerts:
-                 the run that raised them)
+  --table T      FlowTuples (default), Flows, NTANetAnalytics or Alerts (as vnetflow analytics
+                 and detect last left them)
+  --from ISO     from this time on (flow tuples: the tuple's time; raw: the record's; Flows:
+                 the connection's start; NTANetAnalytics: the interval's end; alerts: the end
+                 of the window that raised them)
   --to ISO       before this time
   --out FILE     where to write (default -, standard output); an existing file is replaced
   --gzip         compress (gzip) what is written
@@ -64,7 +68,7 @@ Examples:
     const table = (values.table as string | undefined) ?? 'FlowTuples';
     if (!(EXPORT_TABLES as readonly string[]).includes(table))
       throw new UsageError(
-        `export: --table must be one of ${EXPORT_TABLES.join(', ')}, got ${JSON.stringify(table)} (Flows and NTANetAnalytics are not exported yet)`,
+        `export: --table must be one of ${EXPORT_TABLES.join(', ')}, got ${JSON.stringify(table)}`,
       );
     const time = (name: 'from' | 'to'): Date | null =>
       isoOption('export', name, values[name] as string | undefined) ?? null;

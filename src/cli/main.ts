@@ -27,7 +27,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./detect.js')).detectCommand,
   },
   export: {
-    summary: 'write flow tuples or alerts as ECS, OCSF or raw Azure records (NDJSON) for a SIEM',
+    summary:
+      'write flow tuples, flows, Traffic Analytics rows or alerts as ECS, OCSF or raw records (NDJSON)',
     load: async () => (await import('./export.js')).exportCommand,
   },
   forward: {

@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 
 export type { ExportFormat, ExportTable };
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['ecs', 'ocsf', 'raw'];
-export const EXPORT_TABLES: readonly ExportTable[] = ['FlowTuples', 'Alerts'];
+export const EXPORT_TABLES: readonly ExportTable[] = ['FlowTuples', 'Flows', 'NTANetAnalytics', 'Alerts'];
 
 /** What to export and where. */
 export interface ExportOptions {

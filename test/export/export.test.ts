@@ -38,7 +38,7 @@ before(async () => {
 
 async function events(
   format: 'ecs' | 'ocsf' | 'raw',
-  table: 'FlowTuples' | 'Alerts',
+  table: 'FlowTuples' | 'Flows' | 'NTANetAnalytics' | 'Alerts',
 ): Promise<Record<string, unknown>[]> {
   const out = join(dir, `${format}-${table}.ndjson`);
   const s = await exportEvents(store, { format, table, from: null, to: null, out, gzip: false });
@@ -222,6 +222,53 @@ test('OCSF: flow tuples are valid Network Activity (4001), alerts valid Detectio
   for (const e of findings) {
     assert.equal(e.class_uid, df.class_uid);
     checkOcsf(e, df.attributes, 'detection_finding');
+  }
+});
+
+test('Flows and NTANetAnalytics: valid ECS and OCSF Network Activity, one event per row, with its figures', async () => {
+  const na = OCSF.classes.network_activity;
+  for (const table of ['Flows', 'NTANetAnalytics'] as const) {
+    const rows = await store.rows(
+      table === 'Flows'
+        ? `SELECT SrcIp, DestIp, DestPort, BytesSrcToDest AS b, epoch_ms(FlowStartTime) AS t, epoch_ms(FlowEndTime) AS e, State AS s FROM Flows`
+        : `SELECT SrcIp, DestIp, DestPort, BytesSrcToDest AS b, epoch_ms(FlowStartTime) AS t, epoch_ms(FlowEndTime) AS e, FlowStatus AS s FROM NTANetAnalytics`,
+    );
+    assert.ok(rows.length > 100, `${table} has rows`);
+    const key = (ip: unknown, dip: unknown, port: unknown, b: unknown, t: unknown, e: unknown): string =>
+      JSON.stringify([ip, dip, port, b ?? null, t, e]);
+    const want = rows.map((r) => key(r.SrcIp, r.DestIp, r.DestPort, r.b, Number(r.t), Number(r.e))).sort();
+
+    const ecs = await events('ecs', table);
+    assert.equal(ecs.length, rows.length);
+    for (const e of ecs) checkEcs(e, ['vnetflow', 'azure']);
+    type EcsNet = {
+      source: { ip: string; bytes?: number };
+      destination: { ip: string; port: number };
+      event: { start: string; end: string; duration?: number; type: string[] };
+    };
+    const got = (ecs as unknown as EcsNet[]).map((e) =>
+      key(
+        e.source.ip,
+        e.destination.ip,
+        e.destination.port,
+        e.source.bytes,
+        Date.parse(e.event.start),
+        Date.parse(e.event.end),
+      ),
+    );
+    assert.deepEqual(got.sort(), want);
+    if (table === 'Flows')
+      for (const e of ecs as unknown as EcsNet[])
+        assert.equal(e.event.duration, (Date.parse(e.event.end) - Date.parse(e.event.start)) * 1e6);
+
+    const ocsf = await events('ocsf', table);
+    assert.equal(ocsf.length, rows.length);
+    for (const e of ocsf) {
+      assert.equal(e.type_uid, (e.class_uid as number) * 100 + (e.activity_id as number));
+      checkOcsf(e, na.attributes, 'network_activity');
+    }
+    const denied = rows.filter((r) => r.s === 'denied' || r.s === 'Denied').length;
+    assert.equal(ocsf.filter((e) => e.disposition_id === 2).length, denied);
   }
 });
 

@@ -11,7 +11,7 @@ import type { Store } from '../store.js';
 
 /** What can be exported, and as what. */
 export type ExportFormat = 'ecs' | 'ocsf' | 'raw';
-export type ExportTable = 'FlowTuples' | 'Alerts';
+export type ExportTable = 'FlowTuples' | 'Flows' | 'NTANetAnalytics' | 'Alerts';
 
 /** The ECS version the events follow (field definitions from @elastic/ecs, checked in tests). */
 export const ECS_VERSION = '8.11.0';
@@ -139,6 +139,109 @@ function ocsfTuples(where: string): string {
   FROM f`;
 }
 
+const L4_TRANSPORT = `CASE L4Protocol WHEN 'T' THEN 'tcp' WHEN 'U' THEN 'udp' WHEN 'I' THEN 'icmp' ELSE L4Protocol END`;
+const ns = (seconds: string): string => `CAST(round(${seconds} * 1e9) AS BIGINT)`;
+
+/** Connections (Flows) as ECS network events with their start, end and duration. */
+function ecsFlows(where: string): string {
+  return `SELECT ${iso('FlowStartTime')} AS "@timestamp", {'version': '${ECS_VERSION}'} AS ecs,
+    {'kind': 'event', 'category': ['network'],
+     'type': CASE State WHEN 'denied' THEN ['denied'] WHEN 'open' THEN ['connection', 'start'] ELSE ['connection', 'end'] END,
+     'action': CASE State WHEN 'denied' THEN 'denied' ELSE 'allowed' END,
+     'outcome': CASE State WHEN 'denied' THEN 'failure' ELSE 'success' END,
+     'start': ${iso('FlowStartTime')}, 'end': ${iso('FlowEndTime')}, 'duration': ${ns('DurationSeconds')},
+     'module': 'azure', 'dataset': 'vnetflow.flows'} AS event,
+    {'ip': SrcIp, 'port': SrcPort, 'bytes': BytesSrcToDest, 'packets': PacketsSrcToDest} AS source,
+    {'ip': DestIp, 'port': DestPort, 'bytes': BytesDestToSrc, 'packets': PacketsDestToSrc,
+     'domain': DestDnsName} AS destination,
+    {'transport': ${TRANSPORT}, 'iana_number': CAST(Protocol AS VARCHAR), 'direction': lower(FlowDirection),
+     'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
+     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)} AS network,
+    {'name': AclRule} AS rule,
+    {'mac': [array_to_string(list_transform(range(1, length(MacAddress), 2), i -> substr(MacAddress, i, 2)), '-')],
+     'vendor': 'Microsoft', 'product': 'Azure VNet flow logs', 'type': 'virtual-network'} AS observer,
+    {'provider': 'azure'} AS cloud,
+    {'ip': list_distinct([SrcIp, DestIp])} AS related,
+    {'flow': {'state': State, 'tuples': Tuples, 'flow_type': FlowType, 'src_vm': SrcVm, 'dest_vm': DestVm}} AS vnetflow
+  FROM Flows WHERE ${where} ORDER BY FlowStartTime`;
+}
+
+/** Connections (Flows) as OCSF Network Activity with start, end and duration. */
+function ocsfFlows(where: string): string {
+  const activity = `CASE State WHEN 'denied' THEN 5 WHEN 'open' THEN 1 ELSE 2 END`;
+  return `SELECT ${activity} AS activity_id,
+    CASE State WHEN 'denied' THEN 'Refuse' WHEN 'open' THEN 'Open' ELSE 'Close' END AS activity_name,
+    4 AS category_uid, 'Network Activity' AS category_name, 4001 AS class_uid, 'Network Activity' AS class_name,
+    400100 + ${activity} AS type_uid,
+    'Network Activity: ' || CASE State WHEN 'denied' THEN 'Refuse' WHEN 'open' THEN 'Open' ELSE 'Close' END AS type_name,
+    1 AS severity_id, 'Informational' AS severity, ${ms('FlowStartTime')} AS time,
+    ${ms('FlowStartTime')} AS start_time, ${ms('FlowEndTime')} AS end_time,
+    CAST(round(DurationSeconds * 1000) AS BIGINT) AS duration, CAST(Tuples AS INTEGER) AS count,
+    ${ocsfMetadata(['cloud', 'security_control'])} AS metadata, {'provider': 'Azure'} AS cloud,
+    {'ip': SrcIp, 'port': SrcPort, 'name': SrcVm} AS src_endpoint,
+    {'ip': DestIp, 'port': DestPort, 'name': DestVm, 'hostname': DestDnsName} AS dst_endpoint,
+    {'direction_id': CASE FlowDirection WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 ELSE 0 END,
+     'direction': FlowDirection, 'protocol_num': Protocol, 'protocol_name': ${TRANSPORT}} AS connection_info,
+    {'bytes_out': BytesSrcToDest, 'bytes_in': BytesDestToSrc, 'packets_out': PacketsSrcToDest, 'packets_in': PacketsDestToSrc,
+     'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
+     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)} AS traffic,
+    CASE State WHEN 'denied' THEN 2 ELSE 1 END AS action_id, CASE State WHEN 'denied' THEN 'Denied' ELSE 'Allowed' END AS action,
+    CASE State WHEN 'denied' THEN 2 ELSE 1 END AS disposition_id,
+    CASE State WHEN 'denied' THEN 'Blocked' ELSE 'Allowed' END AS disposition,
+    {'name': AclRule} AS firewall_rule,
+    {'State': State, 'FlowType': FlowType, 'MacAddress': MacAddress} AS unmapped
+  FROM Flows WHERE ${where} ORDER BY FlowStartTime`;
+}
+
+/** Traffic Analytics rows as ECS network events: one per interval and flow group, with its counts. */
+function ecsNta(where: string): string {
+  return `SELECT ${iso('TimeGenerated')} AS "@timestamp", {'version': '${ECS_VERSION}'} AS ecs,
+    {'kind': 'event', 'category': ['network'], 'type': ['connection', lower(FlowStatus)],
+     'action': lower(FlowStatus), 'outcome': CASE WHEN FlowStatus = 'Denied' THEN 'failure' ELSE 'success' END,
+     'start': ${iso('FlowStartTime')}, 'end': ${iso('FlowEndTime')},
+     'module': 'azure', 'dataset': 'azure.traffic_analytics'} AS event,
+    {'ip': SrcIp, 'bytes': BytesSrcToDest, 'packets': PacketsSrcToDest} AS source,
+    {'ip': DestIp, 'port': DestPort, 'bytes': BytesDestToSrc, 'packets': PacketsDestToSrc} AS destination,
+    {'transport': ${L4_TRANSPORT}, 'protocol': lower(L7Protocol), 'direction': lower(FlowDirection),
+     'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
+     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)} AS network,
+    {'name': AclRule, 'ruleset': AclGroup} AS rule,
+    {'provider': 'azure', 'account': {'id': coalesce(SrcSubscription, DestSubscription)},
+     'region': coalesce(SrcRegion, DestRegion)} AS cloud,
+    {'ip': list_distinct([SrcIp, DestIp])} AS related,
+    {'traffic_analytics': {'flow_type': FlowType, 'interval_start': ${iso('FlowIntervalStartTime')},
+     'allowed_in_flows': AllowedInFlows, 'denied_in_flows': DeniedInFlows, 'allowed_out_flows': AllowedOutFlows,
+     'denied_out_flows': DeniedOutFlows, 'completed_flows': CompletedFlows, 'src_vm': SrcVm, 'dest_vm': DestVm,
+     'src_subnet': SrcSubnet, 'dest_subnet': DestSubnet, 'country': Country,
+     'target_resource_id': TargetResourceId}} AS azure
+  FROM NTANetAnalytics WHERE ${where} ORDER BY TimeGenerated`;
+}
+
+/** Traffic Analytics rows as OCSF Network Activity (activity 6, Traffic), the flow count in `count`. */
+function ocsfNta(where: string): string {
+  return `SELECT 6 AS activity_id, 'Traffic' AS activity_name, 4 AS category_uid, 'Network Activity' AS category_name,
+    4001 AS class_uid, 'Network Activity' AS class_name, 400106 AS type_uid, 'Network Activity: Traffic' AS type_name,
+    1 AS severity_id, 'Informational' AS severity, ${ms('TimeGenerated')} AS time,
+    ${ms('FlowStartTime')} AS start_time, ${ms('FlowEndTime')} AS end_time,
+    CAST(coalesce(AllowedInFlows, 0) + coalesce(DeniedInFlows, 0) + coalesce(AllowedOutFlows, 0) + coalesce(DeniedOutFlows, 0) AS INTEGER) AS count,
+    ${ocsfMetadata(['cloud', 'security_control'])} AS metadata,
+    {'provider': 'Azure', 'region': coalesce(SrcRegion, DestRegion), 'account': {'uid': coalesce(SrcSubscription, DestSubscription)}} AS cloud,
+    {'ip': SrcIp, 'name': SrcVm} AS src_endpoint,
+    {'ip': DestIp, 'port': DestPort, 'name': DestVm} AS dst_endpoint,
+    {'direction_id': CASE FlowDirection WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 ELSE 0 END,
+     'direction': FlowDirection, 'protocol_name': ${L4_TRANSPORT}} AS connection_info,
+    {'bytes_out': BytesSrcToDest, 'bytes_in': BytesDestToSrc, 'packets_out': PacketsSrcToDest, 'packets_in': PacketsDestToSrc,
+     'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
+     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)} AS traffic,
+    CASE FlowStatus WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END AS action_id, FlowStatus AS action,
+    CASE FlowStatus WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END AS disposition_id,
+    CASE FlowStatus WHEN 'Allowed' THEN 'Allowed' WHEN 'Denied' THEN 'Blocked' ELSE 'Unknown' END AS disposition,
+    {'name': AclRule, 'uid': AclGroup} AS firewall_rule,
+    {'FlowType': FlowType, 'L7Protocol': L7Protocol, 'CompletedFlows': CompletedFlows,
+     'FlowIntervalStartTime': ${ms('FlowIntervalStartTime')}, 'TargetResourceId': TargetResourceId} AS unmapped
+  FROM NTANetAnalytics WHERE ${where} ORDER BY TimeGenerated`;
+}
+
 const SEVERITY_ID = `CASE Severity WHEN 'Informational' THEN 1 WHEN 'Low' THEN 2 WHEN 'Medium' THEN 3 WHEN 'High' THEN 4 ELSE 0 END`;
 const alertsIn = (where: string): string => `FROM Alerts WHERE ${where} ORDER BY TimeGenerated, AlertId`;
 const strings = (c: string): string => `from_json(${c}, '["VARCHAR"]')`;
@@ -199,8 +302,8 @@ function rawTuples(where: string): string {
 }
 
 const SELECTS: Record<ExportFormat, Partial<Record<ExportTable, (where: string) => string>>> = {
-  ecs: { FlowTuples: ecsTuples, Alerts: ecsAlerts },
-  ocsf: { FlowTuples: ocsfTuples, Alerts: ocsfAlerts },
+  ecs: { FlowTuples: ecsTuples, Flows: ecsFlows, NTANetAnalytics: ecsNta, Alerts: ecsAlerts },
+  ocsf: { FlowTuples: ocsfTuples, Flows: ocsfFlows, NTANetAnalytics: ocsfNta, Alerts: ocsfAlerts },
   raw: { FlowTuples: rawTuples },
 };
 
@@ -237,7 +340,7 @@ export async function exportToFile(
     gzip: boolean;
   },
 ): Promise<number> {
-  const column = o.format === 'raw' ? 'RecordTime' : 'TimeGenerated';
+  const column = o.format === 'raw' ? 'RecordTime' : o.table === 'Flows' ? 'FlowStartTime' : 'TimeGenerated';
   return copyEvents(store, o.format, o.table, timeFilter(column, o.from, o.to), o.path, o.gzip);
 }
 
