@@ -114,6 +114,19 @@ function ocsfMetadata(profiles: string[]): string {
     'profiles': [${profiles.map((p) => `'${p}'`).join(', ')}]}`;
 }
 
+/** OCSF traffic: source to destination is out. */
+const OCSF_TRAFFIC = `{'bytes_out': BytesSrcToDest, 'bytes_in': BytesDestToSrc, 'packets_out': PacketsSrcToDest,
+     'packets_in': PacketsDestToSrc, 'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
+     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)} AS traffic`;
+const OCSF_DIRECTION_ID = `CASE FlowDirection WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 ELSE 0 END`;
+
+/** OCSF action and disposition from an Allowed/Denied status. */
+function ocsfVerdict(status: string): string {
+  return `CASE ${status} WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END AS action_id, ${status} AS action,
+    CASE ${status} WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END AS disposition_id,
+    CASE ${status} WHEN 'Allowed' THEN 'Allowed' WHEN 'Denied' THEN 'Blocked' ELSE 'Unknown' END AS disposition`;
+}
+
 /** Flow tuples as OCSF Network Activity (class 4001) events, with the cloud and security_control profiles. */
 function ocsfTuples(where: string): string {
   return `${tuples(where)}
@@ -125,14 +138,10 @@ function ocsfTuples(where: string): string {
     {'provider': 'Azure', 'account': {'uid': Subscription}} AS cloud,
     {'ip': SrcIp, 'port': SrcPort, 'location': CASE WHEN SrcCountry IS NOT NULL THEN {'country': SrcCountry} END} AS src_endpoint,
     {'ip': DestIp, 'port': DestPort, 'location': CASE WHEN DestCountry IS NOT NULL THEN {'country': DestCountry} END} AS dst_endpoint,
-    {'direction_id': CASE FlowDirection WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 ELSE 0 END,
+    {'direction_id': ${OCSF_DIRECTION_ID},
      'direction': FlowDirection, 'protocol_num': Protocol, 'protocol_name': ${TRANSPORT}, 'uid': ${communityId()}} AS connection_info,
-    {'bytes_out': BytesSrcToDest, 'bytes_in': BytesDestToSrc, 'packets_out': PacketsSrcToDest, 'packets_in': PacketsDestToSrc,
-     'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
-     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)} AS traffic,
-    CASE FlowStatus WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END AS action_id, FlowStatus AS action,
-    CASE FlowStatus WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END AS disposition_id,
-    CASE FlowStatus WHEN 'Allowed' THEN 'Allowed' WHEN 'Denied' THEN 'Blocked' ELSE 'Unknown' END AS disposition,
+    ${OCSF_TRAFFIC},
+    ${ocsfVerdict('FlowStatus')},
     {'name': AclRule, 'uid': AclId} AS firewall_rule,
     {'FlowState': FlowState, 'FlowEncryption': FlowEncryption, 'MacAddress': MacAddress,
      'TargetResourceId': TargetResourceId} AS unmapped
@@ -180,14 +189,10 @@ function ocsfFlows(where: string): string {
     ${ocsfMetadata(['cloud', 'security_control'])} AS metadata, {'provider': 'Azure'} AS cloud,
     {'ip': SrcIp, 'port': SrcPort, 'name': SrcVm} AS src_endpoint,
     {'ip': DestIp, 'port': DestPort, 'name': DestVm, 'hostname': DestDnsName} AS dst_endpoint,
-    {'direction_id': CASE FlowDirection WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 ELSE 0 END,
+    {'direction_id': ${OCSF_DIRECTION_ID},
      'direction': FlowDirection, 'protocol_num': Protocol, 'protocol_name': ${TRANSPORT}} AS connection_info,
-    {'bytes_out': BytesSrcToDest, 'bytes_in': BytesDestToSrc, 'packets_out': PacketsSrcToDest, 'packets_in': PacketsDestToSrc,
-     'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
-     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)} AS traffic,
-    CASE State WHEN 'denied' THEN 2 ELSE 1 END AS action_id, CASE State WHEN 'denied' THEN 'Denied' ELSE 'Allowed' END AS action,
-    CASE State WHEN 'denied' THEN 2 ELSE 1 END AS disposition_id,
-    CASE State WHEN 'denied' THEN 'Blocked' ELSE 'Allowed' END AS disposition,
+    ${OCSF_TRAFFIC},
+    ${ocsfVerdict(`CASE State WHEN 'denied' THEN 'Denied' ELSE 'Allowed' END`)},
     {'name': AclRule} AS firewall_rule,
     {'State': State, 'FlowType': FlowType, 'MacAddress': MacAddress} AS unmapped
   FROM Flows WHERE ${where} ORDER BY FlowStartTime`;
@@ -228,14 +233,10 @@ function ocsfNta(where: string): string {
     {'provider': 'Azure', 'region': coalesce(SrcRegion, DestRegion), 'account': {'uid': coalesce(SrcSubscription, DestSubscription)}} AS cloud,
     {'ip': SrcIp, 'name': SrcVm} AS src_endpoint,
     {'ip': DestIp, 'port': DestPort, 'name': DestVm} AS dst_endpoint,
-    {'direction_id': CASE FlowDirection WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 ELSE 0 END,
+    {'direction_id': ${OCSF_DIRECTION_ID},
      'direction': FlowDirection, 'protocol_name': ${L4_TRANSPORT}} AS connection_info,
-    {'bytes_out': BytesSrcToDest, 'bytes_in': BytesDestToSrc, 'packets_out': PacketsSrcToDest, 'packets_in': PacketsDestToSrc,
-     'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
-     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)} AS traffic,
-    CASE FlowStatus WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END AS action_id, FlowStatus AS action,
-    CASE FlowStatus WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END AS disposition_id,
-    CASE FlowStatus WHEN 'Allowed' THEN 'Allowed' WHEN 'Denied' THEN 'Blocked' ELSE 'Unknown' END AS disposition,
+    ${OCSF_TRAFFIC},
+    ${ocsfVerdict('FlowStatus')},
     {'name': AclRule, 'uid': AclGroup} AS firewall_rule,
     {'FlowType': FlowType, 'L7Protocol': L7Protocol, 'CompletedFlows': CompletedFlows,
      'FlowIntervalStartTime': ${ms('FlowIntervalStartTime')}, 'TargetResourceId': TargetResourceId} AS unmapped
