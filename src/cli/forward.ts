@@ -164,9 +164,9 @@ Examples:
       giveUpMs: durationOption('forward', 'give-up', values['give-up'] as string | undefined, 300_000),
     };
 
-    if (values.reset) ForwardQueue.reset(queueDir);
     let queue: ForwardQueue;
     try {
+      if (values.reset) ForwardQueue.reset(queueDir);
       queue = ForwardQueue.open(
         queueDir,
         identity,

@@ -1,6 +1,7 @@
 import {
   appendFileSync,
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -114,6 +115,7 @@ export class ForwardQueue {
 
   /** Deletes the queue: its segments, checkpoint and rejected events. */
   static reset(dir: string): void {
+    if (!existsSync(dir)) return;
     takeLock(dir);
     for (const name of readdirSync(dir)) if (name !== LOCK) rmSync(join(dir, name), { force: true });
     rmSync(join(dir, LOCK), { force: true });

@@ -46,7 +46,10 @@ export class SyslogSink implements Sink {
       this.drop();
       throw new SinkError(`${this.describe}: ${err.message}`, 'retry');
     });
-    this.recent.push({ at: Date.now(), bytes: frames });
+    // Only the last RESEND_MS are ever written again: a long-lived connection keeps no more.
+    const now = Date.now();
+    this.recent = this.recent.filter((r) => r.at >= now - RESEND_MS);
+    this.recent.push({ at: now, bytes: frames });
     return all(events, { kind: 'delivered' });
   }
 

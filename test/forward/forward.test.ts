@@ -549,6 +549,10 @@ test('the queue: orphans of a killed write are removed, another live forwarder a
     batch: -1,
     before: 0,
   }).close();
+  // --reset: a queue that does not exist yet is nothing to drop; an existing one is emptied.
+  ForwardQueue.reset(join(q, 'not-yet'));
+  ForwardQueue.reset(q);
+  assert.deepEqual(readdirSync(q), []);
 });
 
 test('destinations: the kind follows the URL, credentials never show, what cannot be used is refused', () => {
