@@ -1,6 +1,7 @@
 import { ipv4Number, ipv6Number } from '../../enrich/ip-text.js';
 import { sqlString } from '../../ingest/sql-literal.js';
 import type { Store } from '../store.js';
+import { arr, json, jsonText, lit, LINES_COPY, num, obj, str, text, type JsonSql } from './json-text.js';
 
 /**
  * The SQL of `vnetflow export` (src/export/ keeps orchestration only): one SELECT per format and
@@ -42,15 +43,26 @@ function ipBytes(ip: string): string {
  * NTAIpDetails knows of public addresses (country, owner).
  */
 function tuples(where: string): string {
+  // What depends on the NIC or on one address is worked out once per distinct value, not per
+  // tuple: a day holds millions of tuples but a few hundred NICs and thousands of addresses.
+  const mac = `array_to_string(list_transform(range(1, length(MacAddress), 2), i -> substr(MacAddress, i, 2)), '-')`;
   return `WITH t AS (SELECT * FROM FlowTuples WHERE ${where}),
-    ips AS (SELECT ip, ${ipBytes('ip')} AS b FROM (SELECT SrcIp AS ip FROM t UNION SELECT DestIp FROM t)),
+    ips AS (SELECT ip, ${ipBytes('ip')} AS b, to_json(ip)::VARCHAR AS j FROM (SELECT SrcIp AS ip FROM t UNION SELECT DestIp FROM t)),
+    nics AS (SELECT TargetResourceId AS tr, MacAddress AS nic,
+        regexp_extract(TargetResourceId, '/subscriptions/([^/]+)', 1) AS Subscription,
+        to_json(${mac})::VARCHAR AS ObserverMacJson, to_json(TargetResourceId)::VARCHAR AS TargetJson
+      FROM (SELECT DISTINCT TargetResourceId, MacAddress FROM t)),
     intel AS (SELECT Ip, any_value(Location) FILTER (WHERE regexp_full_match(Location, '[A-Z]{2}')) AS country,
         any_value(PublicIpDetails) AS owner FROM NTAIpDetails GROUP BY Ip),
-    f AS (SELECT t.*, s.b AS sb, d.b AS db, si.country AS SrcCountry, si.owner AS SrcOwner, di.country AS DestCountry,
-        di.owner AS DestOwner, regexp_extract(TargetResourceId, '/subscriptions/([^/]+)', 1) AS Subscription
+    f AS (SELECT t.*, s.b AS sb, d.b AS db, s.j AS SrcIpJson, d.j AS DestIpJson, si.country AS SrcCountry,
+        si.owner AS SrcOwner, di.country AS DestCountry, di.owner AS DestOwner, n.Subscription, n.ObserverMacJson, n.TargetJson
       FROM t LEFT JOIN ips s ON s.ip = t.SrcIp LEFT JOIN ips d ON d.ip = t.DestIp
+      LEFT JOIN nics n ON n.tr IS NOT DISTINCT FROM t.TargetResourceId AND n.nic IS NOT DISTINCT FROM t.MacAddress
       LEFT JOIN intel si ON si.Ip = t.SrcIp LEFT JOIN intel di ON di.Ip = t.DestIp)`;
 }
+
+/** related.ip: the two addresses, once when they are the same. */
+const RELATED_IPS = `'[' || SrcIpJson || CASE WHEN SrcIp = DestIp THEN '' ELSE ',' || DestIpJson END || ']'`;
 
 /**
  * Community ID v1 (seed 0) of a tuple: base64 of the SHA-1 of seed, the lower endpoint's address
@@ -76,38 +88,86 @@ function ecsTuples(where: string): string {
     packets: string,
     country: string,
     owner: string,
-  ): string =>
+  ): JsonSql =>
     // Geo and owner only where enrichment knows them: a NULL object is written as null, not as
     // an object of nulls (events are written by the gigabyte; every byte costs time).
-    `{'ip': ${ip}, 'port': ${port}, 'bytes': ${bytes}, 'packets': ${packets},
-      'geo': CASE WHEN ${country} IS NOT NULL THEN {'country_iso_code': ${country}} END,
-      'as': CASE WHEN ${owner} IS NOT NULL THEN {'organization': {'name': ${owner}}} END}`;
-  return `${tuples(where)}
-  SELECT ${iso('TimeGenerated')} AS "@timestamp",
-    {'version': '${ECS_VERSION}'} AS ecs,
-    {'kind': 'event', 'category': ['network'],
-     'type': [CASE FlowState WHEN 'B' THEN 'start' WHEN 'E' THEN 'end' WHEN 'D' THEN 'denied' ELSE 'info' END],
-     'action': lower(FlowStatus), 'outcome': CASE WHEN FlowStatus = 'Denied' THEN 'failure' ELSE 'success' END,
-     'code': 'FlowLogFlowEvent', 'module': 'azure', 'dataset': 'azure.vnet_flow_logs',
-     'created': ${iso('RecordTime')}} AS event,
-    ${side('SrcIp', 'SrcPort', 'BytesSrcToDest', 'PacketsSrcToDest', 'SrcCountry', 'SrcOwner')} AS source,
-    ${side('DestIp', 'DestPort', 'BytesDestToSrc', 'PacketsDestToSrc', 'DestCountry', 'DestOwner')} AS destination,
-    {'transport': ${TRANSPORT}, 'iana_number': CAST(Protocol AS VARCHAR), 'direction': lower(FlowDirection),
-     'bytes': coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0),
-     'packets': coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0), 'community_id': ${communityId()}} AS network,
-    {'name': AclRule, 'ruleset': AclId} AS rule,
-    {'mac': [array_to_string(list_transform(range(1, length(MacAddress), 2), i -> substr(MacAddress, i, 2)), '-')],
-     'vendor': 'Microsoft', 'product': 'Azure VNet flow logs',
-     'type': 'virtual-network'} AS observer,
-    {'provider': 'azure', 'account': {'id': Subscription}, 'service': {'name': 'Virtual Network'}} AS cloud,
-    {'ip': list_distinct([SrcIp, DestIp])} AS related,
-    {'vnet_flow': {'version': FlowLogVersion, 'state': FlowState, 'encryption': FlowEncryption,
-     'target_resource_id': TargetResourceId}} AS azure
-  FROM f`;
+    obj({
+      ip: json(ip),
+      port: num(port),
+      bytes: num(bytes),
+      packets: num(packets),
+      geo: obj({ country_iso_code: str(country) }, `${country} IS NOT NULL`),
+      as: obj({ organization: obj({ name: str(owner) }) }, `${owner} IS NOT NULL`),
+    });
+  const event = obj({
+    '@timestamp': text(iso('TimeGenerated')),
+    ecs: lit({ version: ECS_VERSION }),
+    event: obj({
+      kind: lit('event'),
+      category: lit(['network']),
+      type: arr([
+        text(
+          `CASE FlowState WHEN 'B' THEN 'start' WHEN 'E' THEN 'end' WHEN 'D' THEN 'denied' ELSE 'info' END`,
+        ),
+      ]),
+      action: str('lower(FlowStatus)'),
+      outcome: text(`CASE WHEN FlowStatus = 'Denied' THEN 'failure' ELSE 'success' END`),
+      code: lit('FlowLogFlowEvent'),
+      module: lit('azure'),
+      dataset: lit('azure.vnet_flow_logs'),
+      created: text(iso('RecordTime')),
+    }),
+    source: side('SrcIpJson', 'SrcPort', 'BytesSrcToDest', 'PacketsSrcToDest', 'SrcCountry', 'SrcOwner'),
+    destination: side(
+      'DestIpJson',
+      'DestPort',
+      'BytesDestToSrc',
+      'PacketsDestToSrc',
+      'DestCountry',
+      'DestOwner',
+    ),
+    network: obj({
+      transport: str(TRANSPORT),
+      iana_number: text('CAST(Protocol AS VARCHAR)'),
+      direction: str('lower(FlowDirection)'),
+      bytes: num('coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0)'),
+      packets: num('coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)'),
+      community_id: text(communityId()),
+    }),
+    rule: obj({ name: str('AclRule'), ruleset: str('AclId') }),
+    observer: obj({
+      mac: arr([json('ObserverMacJson')]),
+      vendor: lit('Microsoft'),
+      product: lit('Azure VNet flow logs'),
+      type: lit('virtual-network'),
+    }),
+    cloud: obj({
+      provider: lit('azure'),
+      account: obj({ id: str('Subscription') }),
+      service: lit({ name: 'Virtual Network' }),
+    }),
+    related: obj({ ip: json(RELATED_IPS) }),
+    azure: obj({
+      vnet_flow: obj({
+        version: num('FlowLogVersion'),
+        state: str('FlowState'),
+        encryption: str('FlowEncryption'),
+        target_resource_id: json('TargetJson'),
+      }),
+    }),
+  });
+  return `${tuples(where)} SELECT ${jsonText(event)} AS event FROM f`;
 }
 
 const ACTIVITY = `CASE FlowState WHEN 'B' THEN 1 WHEN 'E' THEN 2 WHEN 'D' THEN 5 ELSE 6 END`;
 const ACTIVITY_NAME = `CASE FlowState WHEN 'B' THEN 'Open' WHEN 'E' THEN 'Close' WHEN 'D' THEN 'Refuse' ELSE 'Traffic' END`;
+
+/** OCSF metadata: the same for every event vnetflow writes. */
+const OCSF_METADATA = {
+  version: OCSF_VERSION,
+  product: { name: 'vnetflow', vendor_name: 'vnetflow', feature: { name: 'Azure VNet flow logs' } },
+  profiles: ['cloud', 'security_control'],
+};
 
 function ocsfMetadata(profiles: string[]): string {
   return `{'version': '${OCSF_VERSION}', 'product': {'name': 'vnetflow', 'vendor_name': 'vnetflow', 'feature': {'name': 'Azure VNet flow logs'}},
@@ -129,23 +189,59 @@ function ocsfVerdict(status: string): string {
 
 /** Flow tuples as OCSF Network Activity (class 4001) events, with the cloud and security_control profiles. */
 function ocsfTuples(where: string): string {
-  return `${tuples(where)}
-  SELECT ${ACTIVITY} AS activity_id, ${ACTIVITY_NAME} AS activity_name,
-    4 AS category_uid, 'Network Activity' AS category_name, 4001 AS class_uid, 'Network Activity' AS class_name,
-    400100 + ${ACTIVITY} AS type_uid, 'Network Activity: ' || ${ACTIVITY_NAME} AS type_name,
-    1 AS severity_id, 'Informational' AS severity, ${ms('TimeGenerated')} AS time,
-    ${ocsfMetadata(['cloud', 'security_control'])} AS metadata,
-    {'provider': 'Azure', 'account': {'uid': Subscription}} AS cloud,
-    {'ip': SrcIp, 'port': SrcPort, 'location': CASE WHEN SrcCountry IS NOT NULL THEN {'country': SrcCountry} END} AS src_endpoint,
-    {'ip': DestIp, 'port': DestPort, 'location': CASE WHEN DestCountry IS NOT NULL THEN {'country': DestCountry} END} AS dst_endpoint,
-    {'direction_id': ${OCSF_DIRECTION_ID},
-     'direction': FlowDirection, 'protocol_num': Protocol, 'protocol_name': ${TRANSPORT}, 'uid': ${communityId()}} AS connection_info,
-    ${OCSF_TRAFFIC},
-    ${ocsfVerdict('FlowStatus')},
-    {'name': AclRule, 'uid': AclId} AS firewall_rule,
-    {'FlowState': FlowState, 'FlowEncryption': FlowEncryption, 'MacAddress': MacAddress,
-     'TargetResourceId': TargetResourceId} AS unmapped
-  FROM f`;
+  const endpoint = (ip: string, port: string, country: string): JsonSql =>
+    obj({
+      ip: json(ip),
+      port: num(port),
+      location: obj({ country: str(country) }, `${country} IS NOT NULL`),
+    });
+  const verdict = `CASE FlowStatus WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 ELSE 0 END`;
+  const event = obj({
+    activity_id: num(ACTIVITY),
+    activity_name: text(ACTIVITY_NAME),
+    category_uid: lit(4),
+    category_name: lit('Network Activity'),
+    class_uid: lit(4001),
+    class_name: lit('Network Activity'),
+    type_uid: num(`400100 + ${ACTIVITY}`),
+    type_name: text(`'Network Activity: ' || ${ACTIVITY_NAME}`),
+    severity_id: lit(1),
+    severity: lit('Informational'),
+    time: num(ms('TimeGenerated')),
+    metadata: lit(OCSF_METADATA),
+    cloud: obj({ provider: lit('Azure'), account: obj({ uid: str('Subscription') }) }),
+    src_endpoint: endpoint('SrcIpJson', 'SrcPort', 'SrcCountry'),
+    dst_endpoint: endpoint('DestIpJson', 'DestPort', 'DestCountry'),
+    connection_info: obj({
+      direction_id: num(OCSF_DIRECTION_ID),
+      direction: str('FlowDirection'),
+      protocol_num: num('Protocol'),
+      protocol_name: str(TRANSPORT),
+      uid: text(communityId()),
+    }),
+    traffic: obj({
+      bytes_out: num('BytesSrcToDest'),
+      bytes_in: num('BytesDestToSrc'),
+      packets_out: num('PacketsSrcToDest'),
+      packets_in: num('PacketsDestToSrc'),
+      bytes: num('coalesce(BytesSrcToDest, 0) + coalesce(BytesDestToSrc, 0)'),
+      packets: num('coalesce(PacketsSrcToDest, 0) + coalesce(PacketsDestToSrc, 0)'),
+    }),
+    action_id: num(verdict),
+    action: str('FlowStatus'),
+    disposition_id: num(verdict),
+    disposition: text(
+      `CASE FlowStatus WHEN 'Allowed' THEN 'Allowed' WHEN 'Denied' THEN 'Blocked' ELSE 'Unknown' END`,
+    ),
+    firewall_rule: obj({ name: str('AclRule'), uid: str('AclId') }),
+    unmapped: obj({
+      FlowState: str('FlowState'),
+      FlowEncryption: str('FlowEncryption'),
+      MacAddress: str('MacAddress'),
+      TargetResourceId: json('TargetJson'),
+    }),
+  });
+  return `${tuples(where)} SELECT ${jsonText(event)} AS event FROM f`;
 }
 
 const L4_TRANSPORT = `CASE L4Protocol WHEN 'T' THEN 'tcp' WHEN 'U' THEN 'udp' WHEN 'I' THEN 'icmp' ELSE L4Protocol END`;
@@ -308,6 +404,9 @@ const SELECTS: Record<ExportFormat, Partial<Record<ExportTable, (where: string) 
   raw: { FlowTuples: rawTuples },
 };
 
+/** The selects that yield one column, the event's JSON text. */
+const TEXT_EVENTS = new Set<(where: string) => string>([ecsTuples, ocsfTuples]);
+
 /**
  * The 10-minute spans (epoch ms of their starts) of the record times in [from, to): raw records
  * are rebuilt a span at a time, as regrouping a day of tuples into records at once takes more
@@ -356,7 +455,9 @@ async function copyEvents(
 ): Promise<number> {
   const select = SELECTS[format][table];
   if (!select) throw new Error(`${format} export of ${table} is not available`);
-  const options = gzip ? 'FORMAT JSON, COMPRESSION gzip' : 'FORMAT JSON';
+  // Events built as text (json-text.ts) are written as lines; the others by the JSON writer.
+  const format_ = TEXT_EVENTS.has(select) ? LINES_COPY : 'FORMAT JSON';
+  const options = gzip ? `${format_}, COMPRESSION gzip` : format_;
   return store.run(`COPY (${select(where)}) TO ${sqlString(path)} (${options})`);
 }
 
