@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DestinationError, destination, redact, SINK_KINDS, type SinkKind } from '../forward/destination.js';
 import { forward, ForwardError, type ForwardSummary } from '../forward/forward.js';
 import { ForwardQueue, QueueError, REJECTED } from '../forward/queue.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { MissingDatabaseError, openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { durationOption, intOption, isoOption, parse, sizeOption } from './parse.js';
 
@@ -145,6 +145,8 @@ Examples:
       throw err;
     }
     const db = dbPath(values.db as string | undefined);
+    // Before the queue is made next to it: a mistyped --db leaves no folder behind.
+    if (!existsSync(db)) throw new MissingDatabaseError(db);
     const identity = `${dest.describe} ${table} ${format}`;
     const queueDir =
       (values.queue as string | undefined) ??

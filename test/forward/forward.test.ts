@@ -597,6 +597,12 @@ test('CLI: usage errors exit 2 with a clear message', () => {
     return r.stderr;
   };
   assert.match(usage([]), /--to URL is required/);
+  const missing = join(dir, 'missing.duckdb');
+  const r = spawnSync(process.execPath, [CLI, 'forward', '--to', 'http://127.0.0.1:1/', '--db', missing], {
+    encoding: 'utf8',
+  });
+  assert.match(r.stderr, /no database at .*missing\.duckdb/);
+  assert.ok(!existsSync(`${missing}.forward`), 'no queue is made for a database that does not exist');
   assert.match(
     usage(['--to', 'http://127.0.0.1:1/', '--kind', 'kafka']),
     /--kind must be one of webhook, elastic, splunk, syslog/,
