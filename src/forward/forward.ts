@@ -162,7 +162,7 @@ async function spool(
   try {
     await checkCursor(store, o.queue.cursor);
     for (;;) {
-      const chunks = await forwardChunks(store, o.queue.cursor, o.from, SEGMENT_EVENTS, 10 * SEGMENT_EVENTS);
+      const chunks = await forwardChunks(store, o.queue.cursor, o.from, SEGMENT_EVENTS);
       if (chunks.length === 0) return 'caught-up';
       for (const chunk of chunks) {
         if (signal.aborted) return 'caught-up';

@@ -96,6 +96,8 @@ export class ForwardQueue {
           rejected: 0,
         };
       }
+      if (!validCursor(state.cursor))
+        throw new QueueError(`${path} holds no valid checkpoint: remove it, or use --reset`);
       if (state.destination !== destination)
         throw new QueueError(
           `the queue in ${dir} is for ${state.destination}, not ${destination}: give another --queue, or --reset to drop it`,
@@ -234,6 +236,17 @@ export class ForwardQueue {
     }
     renameSync(tmp, path);
   }
+}
+
+/** A cursor of whole numbers only: its values go into the SQL that reads on from it. */
+function validCursor(c: unknown): c is ForwardCursor {
+  const o = c as Record<string, unknown> | null;
+  const int = (x: unknown): boolean => Number.isSafeInteger(x);
+  return (
+    o !== null &&
+    typeof o === 'object' &&
+    ((o.table === 'Alerts' && int(o.seq)) || (o.table === 'FlowTuples' && int(o.batch) && int(o.before)))
+  );
 }
 
 function syncFile(path: string): void {

@@ -549,6 +549,15 @@ test('the queue: orphans of a killed write are removed, another live forwarder a
     batch: -1,
     before: 0,
   }).close();
+  // A checkpoint whose cursor is not whole numbers (edited by hand) is refused, never read into SQL.
+  const state = JSON.parse(readFileSync(join(q, 'state.json'), 'utf8')) as { cursor: { batch: unknown } };
+  state.cursor.batch = '1 OR true';
+  writeFileSync(join(q, 'state.json'), JSON.stringify(state));
+  assert.throws(
+    () =>
+      ForwardQueue.open(q, 'webhook http://a/ FlowTuples ecs', { table: 'FlowTuples', batch: -1, before: 0 }),
+    /holds no valid checkpoint/,
+  );
   // --reset: a queue that does not exist yet is nothing to drop; an existing one is emptied.
   ForwardQueue.reset(join(q, 'not-yet'));
   ForwardQueue.reset(q);

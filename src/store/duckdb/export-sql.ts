@@ -169,10 +169,16 @@ const OCSF_METADATA = {
   profiles: ['cloud', 'security_control'],
 };
 
-function ocsfMetadata(profiles: string[]): string {
-  return `{'version': '${OCSF_VERSION}', 'product': {'name': 'vnetflow', 'vendor_name': 'vnetflow', 'feature': {'name': 'Azure VNet flow logs'}},
-    'profiles': [${profiles.map((p) => `'${p}'`).join(', ')}]}`;
+/** A constant as a DuckDB struct or list literal, for the events the JSON writer writes. */
+function structLiteral(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(structLiteral).join(', ')}]`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${sqlString(k)}: ${structLiteral(x)}`)
+      .join(', ')}}`;
+  return typeof v === 'string' ? sqlString(v) : String(v);
 }
+const OCSF_METADATA_SQL = structLiteral(OCSF_METADATA);
 
 /** OCSF traffic: source to destination is out. */
 const OCSF_TRAFFIC = `{'bytes_out': BytesSrcToDest, 'bytes_in': BytesDestToSrc, 'packets_out': PacketsSrcToDest,
@@ -282,7 +288,7 @@ function ocsfFlows(where: string): string {
     1 AS severity_id, 'Informational' AS severity, ${ms('FlowStartTime')} AS time,
     ${ms('FlowStartTime')} AS start_time, ${ms('FlowEndTime')} AS end_time,
     CAST(round(DurationSeconds * 1000) AS BIGINT) AS duration, CAST(Tuples AS INTEGER) AS count,
-    ${ocsfMetadata(['cloud', 'security_control'])} AS metadata, {'provider': 'Azure'} AS cloud,
+    ${OCSF_METADATA_SQL} AS metadata, {'provider': 'Azure'} AS cloud,
     {'ip': SrcIp, 'port': SrcPort, 'name': SrcVm} AS src_endpoint,
     {'ip': DestIp, 'port': DestPort, 'name': DestVm, 'hostname': DestDnsName} AS dst_endpoint,
     {'direction_id': ${OCSF_DIRECTION_ID},
@@ -325,7 +331,7 @@ function ocsfNta(where: string): string {
     1 AS severity_id, 'Informational' AS severity, ${ms('TimeGenerated')} AS time,
     ${ms('FlowStartTime')} AS start_time, ${ms('FlowEndTime')} AS end_time,
     CAST(coalesce(AllowedInFlows, 0) + coalesce(DeniedInFlows, 0) + coalesce(AllowedOutFlows, 0) + coalesce(DeniedOutFlows, 0) AS INTEGER) AS count,
-    ${ocsfMetadata(['cloud', 'security_control'])} AS metadata,
+    ${OCSF_METADATA_SQL} AS metadata,
     {'provider': 'Azure', 'region': coalesce(SrcRegion, DestRegion), 'account': {'uid': coalesce(SrcSubscription, DestSubscription)}} AS cloud,
     {'ip': SrcIp, 'name': SrcVm} AS src_endpoint,
     {'ip': DestIp, 'port': DestPort, 'name': DestVm} AS dst_endpoint,
@@ -363,7 +369,7 @@ function ocsfAlerts(where: string): string {
   return `SELECT 1 AS activity_id, 'Create' AS activity_name, 2 AS category_uid, 'Findings' AS category_name,
     2004 AS class_uid, 'Detection Finding' AS class_name, 200401 AS type_uid, 'Detection Finding: Create' AS type_name,
     ${SEVERITY_ID} AS severity_id, Severity AS severity, ${ms('TimeGenerated')} AS time, Description AS message,
-    ${ocsfMetadata(['cloud', 'security_control'])} AS metadata,
+    ${OCSF_METADATA_SQL} AS metadata,
     {'provider': 'Azure'} AS cloud, 0 AS action_id, 'Unknown' AS action, 1 AS status_id, 'New' AS status,
     {'uid': AlertId, 'title': RuleName, 'desc': Description, 'first_seen_time': ${ms('StartTime')}, 'last_seen_time': ${ms('EndTime')},
      'analytic': {'uid': RuleId, 'name': RuleName, 'type_id': 1, 'type': 'Rule'},
@@ -479,8 +485,8 @@ export interface ForwardChunk {
 }
 
 /**
- * The next chunks past the cursor, in order, each of about `target` rows and together at most
- * `limit` rows (at least one chunk when there is anything new). Flow tuples are cut at whole
+ * The next chunks past the cursor, in order, each of about `target` rows (alerts: the next chunk
+ * only; flow tuples: all of them, listed from one count per minute). Flow tuples are cut at whole
  * minutes of one ingest batch, so that a chunk is the same rows whenever it is read again;
  * `from` leaves out rows of earlier times (flow tuples: TimeGenerated; alerts: their run).
  */
@@ -489,7 +495,6 @@ export async function forwardChunks(
   cursor: ForwardCursor,
   from: Date | null,
   target: number,
-  limit: number,
 ): Promise<ForwardChunk[]> {
   const since = from ? ` AND TimeGenerated >= ${ts(from)}` : '';
   if (cursor.table === 'Alerts') {
@@ -514,9 +519,8 @@ export async function forwardChunks(
      GROUP BY ALL ORDER BY b, m`,
   );
   const chunks: ForwardChunk[] = [];
-  let total = 0;
   let i = 0;
-  while (i < minutes.length && (chunks.length === 0 || total < limit)) {
+  while (i < minutes.length) {
     const batch = Number(minutes[i].b);
     const start = Number(minutes[i].m);
     let rows = 0;
@@ -530,7 +534,6 @@ export async function forwardChunks(
       end = Number(minutes[i].m) + 60_000;
       i++;
     }
-    total += rows;
     chunks.push({
       key: `tuples-${batch}-${start}`,
       where: `IngestBatch = ${batch} AND TimeGenerated >= epoch_ms(${start})::TIMESTAMP AND TimeGenerated < epoch_ms(${end})::TIMESTAMP${since}`,
