@@ -1,5 +1,5 @@
 import { buildAnalytics, type AnalyticsSummary } from '../analytics/build.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openForCommand } from './open-db.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { parse } from './parse.js';
 
@@ -57,7 +57,7 @@ Examples:
       throw new UsageError(`analytics: unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
     const minutes = intervalMinutes(values.interval, 'analytics');
     // The same bound as ingest: peak RSS must not grow with the data (DuckDB spills instead).
-    const store = await openDuckDBStore({
+    const store = await openForCommand('analytics', {
       path: dbPath(values.db as string | undefined),
       memoryLimit: '192MB',
     });

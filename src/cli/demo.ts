@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ingest } from '../ingest/ingest.js';
 import { FileSource } from '../sources/file/file-source.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openForCommand } from './open-db.js';
 import type { Store } from '../store/store.js';
 import { generate } from '../synth/generate.js';
 import { type Command } from './command.js';
@@ -143,7 +143,7 @@ Examples:
       );
       for (const f of [dbFile, `${dbFile}.wal`]) rmSync(f, { force: true });
     }
-    const store = await openDuckDBStore({ path: dbFile, memoryLimit: '192MB' });
+    const store = await openForCommand('demo', { path: dbFile, memoryLimit: '192MB' });
     try {
       console.log(`ingesting ${env} into ${dbFile} ...`);
       const summary = await ingest({ store, sources: [new FileSource([env])] });

@@ -2,14 +2,17 @@ import { detect, type DetectSummary } from '../detect/detect.js';
 import { evaluate, formatEvaluation, readGroundTruth } from '../detect/evaluate.js';
 import { checkRules, readRuleFiles, RulesDirError, type RuleFiles } from '../detect/load-rules.js';
 import { readKqlCache, saveKqlCache } from '../store/duckdb/kql-cache-store.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openForCommand } from './open-db.js';
 import { readAlerts, resetDetection } from '../store/duckdb/detect-store.js';
 import { publicColumns } from '../schema/tables.js';
 import { alerts } from '../schema/alerts.js';
 import { buildAnalytics } from '../analytics/build.js';
 import { formatAnalytics } from './analytics.js';
 import { dbPath, UsageError, type Command } from './command.js';
-import { isoOption, parse } from './parse.js';
+import { durationOption, isoOption, parse } from './parse.js';
+import { readServerFile } from '../serve/server-file.js';
+import { RemoteServer } from './remote.js';
+import type { Value } from '../store/store.js';
 import { render, type OutputFormat } from './render.js';
 
 const FORMATS = ['table', 'json', 'ndjson'];
@@ -41,6 +44,9 @@ Options:
   --no-analytics     do not bring the Traffic Analytics tables up to date first (rules that
                      read NTANetAnalytics then see what the last build left)
   --check            only load and check the rules; print their problems
+  --wait DURATION    when another vnetflow process writes the database, wait this long for
+                     it (default 10s). While vnetflow serve owns it, detect runs there, with
+                     the server's rules
   --reset            delete every stored alert first and run all windows again (after
                      changing a rule or an allow-list)
   -h, --help         show this help
@@ -64,6 +70,7 @@ Examples:
       check: { type: 'boolean' },
       reset: { type: 'boolean' },
       'no-analytics': { type: 'boolean' },
+      wait: { type: 'string' },
     });
     if (values.help) {
       console.log(this.help);
@@ -92,10 +99,20 @@ Examples:
       console.log(`${set.rules.length} rules loaded, ${set.problems.length} problems`);
       return set.problems.length ? 1 : 0;
     }
-    const store = await openDuckDBStore({
-      path: dbPath(values.db as string | undefined),
-      memoryLimit: '512MB',
-    });
+    const db = dbPath(values.db as string | undefined);
+    const server = readServerFile(db);
+    if (server) {
+      const local = (['rules', 'no-builtin', 'evaluate', 'no-analytics'] as const).filter(
+        (k) => values[k] !== undefined,
+      );
+      if (local.length)
+        throw new UsageError(
+          `detect: vnetflow serve (PID ${server.pid}) owns ${db} and runs its own rules; --${local[0]} needs the database to itself (stop the server, or set rules in its config)`,
+        );
+      return remoteDetect(new RemoteServer(server), from, to, Boolean(values.reset), format);
+    }
+    const waitMs = durationOption('detect', 'wait', values.wait as string | undefined, 10_000);
+    const store = await openForCommand('detect', { path: db, memoryLimit: '512MB' }, waitMs);
     try {
       const cache = await readKqlCache(store);
       const set = checkRules(files, cache);
@@ -134,6 +151,36 @@ const TABLE_COLUMNS = [
   'DestPorts',
   'EvidenceCount',
 ];
+
+/** Detection run by the server that owns the database; its alerts printed as a local run would. */
+async function remoteDetect(
+  server: RemoteServer,
+  from: Date | undefined,
+  to: Date | undefined,
+  reset: boolean,
+  format: string,
+): Promise<number> {
+  const summary = await server.call<DetectSummary>('POST', '/api/detect', {
+    ...(from ? { from: from.toISOString() } : {}),
+    ...(to ? { to: to.toISOString() } : {}),
+    reset,
+  });
+  const machine = format !== 'table';
+  (machine ? console.error : console.log)(formatDetect(summary));
+  const query = new URLSearchParams({
+    ...(from ? { from: from.toISOString() } : {}),
+    ...(to ? { to: to.toISOString() } : {}),
+    limit: '1000000',
+  });
+  const { alerts: rows } = await server.call<{ alerts: Record<string, Value>[] }>(
+    'GET',
+    `/api/alerts?${query}`,
+  );
+  const columns = (machine ? publicColumns(alerts) : TABLE_COLUMNS).map((name) => ({ name }));
+  const table = { columns, rows: rows.map((r) => columns.map((c) => r[c.name] ?? null)) };
+  if (rows.length || machine) console.log(render(table, format as OutputFormat));
+  return summary.rules.some((r) => r.error) ? 1 : 0;
+}
 
 /** What a detection run did, a line per rule. */
 export function formatDetect(s: DetectSummary): string {

@@ -6,7 +6,7 @@ import {
   type ExportFormat,
   type ExportTable,
 } from '../export/export.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openForCommand } from './open-db.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { isoOption, parse } from './parse.js';
 
@@ -73,7 +73,7 @@ Examples:
     const time = (name: 'from' | 'to'): Date | null =>
       isoOption('export', name, values[name] as string | undefined) ?? null;
     const out = (values.out as string | undefined) ?? '-';
-    const store = await openDuckDBStore({
+    const store = await openForCommand('export', {
       path: dbPath(values.db as string | undefined),
       memoryLimit: '512MB',
       readOnly: true,

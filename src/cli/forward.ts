@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { DestinationError, destination, redact, SINK_KINDS, type SinkKind } from '../forward/destination.js';
 import { forward, ForwardError, type ForwardSummary } from '../forward/forward.js';
 import { ForwardQueue, QueueError, REJECTED } from '../forward/queue.js';
-import { MissingDatabaseError, openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { MissingDatabaseError } from '../store/duckdb/duckdb-store.js';
+import { openForCommand } from './open-db.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { durationOption, intOption, isoOption, parse, sizeOption } from './parse.js';
 
@@ -200,7 +201,7 @@ Examples:
         format: format as 'ecs' | 'ocsf',
         batchEvents: batch,
         batchBytes: 8 * 1024 * 1024,
-        openStore: () => openDuckDBStore({ path: db, memoryLimit: '512MB', readOnly: true }),
+        openStore: () => openForCommand('forward', { path: db, memoryLimit: '512MB', readOnly: true }),
         signal: stop.signal,
         log,
         onProgress: progress,

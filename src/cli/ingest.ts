@@ -4,7 +4,7 @@ import { formatAnalytics, intervalMinutes } from './analytics.js';
 import { DEFAULT_BATCH_MB, ingest } from '../ingest/ingest.js';
 import type { IngestSummary } from '../ingest/summary.js';
 import { FileSource } from '../sources/file/file-source.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openForCommand } from './open-db.js';
 import { prefetched } from '../sources/prefetch.js';
 import { detect, type DetectSummary } from '../detect/detect.js';
 import { checkRules, readRuleFiles, RulesDirError, type RuleFiles } from '../detect/load-rules.js';
@@ -94,7 +94,7 @@ Examples:
     await files.check();
     // The walk runs while the database opens.
     const source = prefetched(files);
-    const store = await openDuckDBStore({
+    const store = await openForCommand('ingest', {
       path: dbPath(values.db as string | undefined),
       memoryLimit: INGEST_MEMORY_LIMIT,
     });

@@ -35,6 +35,14 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'send flow tuples or alerts (ECS or OCSF) to a SIEM: webhook, Elastic, Splunk HEC, syslog',
     load: async () => (await import('./forward.js')).forwardCommand,
   },
+  serve: {
+    summary: 'the always-on server: web UI and HTTP API, ingesting from its sources as they grow',
+    load: async () => (await import('./serve.js')).serveCommand,
+  },
+  why: {
+    summary: "why can't A reach B? the rule, the NIC and the answer in one sentence",
+    load: async () => (await import('./why.js')).whyCommand,
+  },
   generate: {
     summary: 'write a synthetic Azure environment with labelled attacks',
     load: async () => (await import('./generate.js')).generateCommand,
@@ -86,9 +94,17 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const name = (err as Error)?.name;
-    if (err instanceof UsageError || name === 'UnreadablePathError' || name === 'MissingDatabaseError') {
+    if (
+      err instanceof UsageError ||
+      name === 'UnreadablePathError' ||
+      name === 'MissingDatabaseError' ||
+      name === 'ServeError'
+    ) {
       console.error((err as Error).message);
       process.exitCode = 2;
+    } else if (name === 'ServerOwnsDatabaseError' || name === 'DatabaseBusyError' || name === 'RemoteError') {
+      console.error((err as Error).message);
+      process.exitCode = 1;
     } else if (/could not set lock on file/i.test((err as Error)?.message ?? '')) {
       // Another process writes the database (DuckDB allows one writer, or many readers).
       console.error(`vnetflow: the database is in use by another process: ${(err as Error).message}`);

@@ -5,15 +5,17 @@ import {
   formatDiagnostic,
   isTooDeep,
   KqlError,
-  position,
   tooComplex,
   type CompiledKql,
 } from '../kql/run.js';
 import { jsonValue, textValue } from '../kql/values.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
-import type { Store } from '../store/store.js';
+import { answerKql, failed, type Answer as KqlAnswer } from '../kql/answer.js';
+import type { Store, Value } from '../store/store.js';
+import { readServerFile } from '../serve/server-file.js';
+import { openForCommand } from './open-db.js';
+import { jsonCells, RemoteServer } from './remote.js';
 import { dbPath, UsageError, type Command } from './command.js';
-import { parse } from './parse.js';
+import { durationOption, parse } from './parse.js';
 import { render, type CellEncoder, type OutputFormat } from './render.js';
 
 const FORMATS = ['table', 'csv', 'json', 'ndjson'];
@@ -41,6 +43,8 @@ Options:
   --db FILE        database file (default: $VNETFLOW_DB or ./vnetflow.duckdb)
   --format FORMAT  table (default), csv, json (an array of objects) or ndjson (an object per line)
   --now ISO        pin now() and ago() (e.g. 2026-11-23T14:00:00Z) for reproducible results
+  --wait DURATION  when another vnetflow process is writing the database, wait this long for
+                   it (default 10s); while vnetflow serve owns it, the query goes through the server
   --explain        print the SQL the query compiles to instead of running it
   --jsonl          batch mode: queries as JSON lines on stdin, results as JSON lines on stdout
   -f FILE          read the query from FILE
@@ -58,6 +62,7 @@ Examples:
       explain: { type: 'boolean' },
       jsonl: { type: 'boolean' },
       f: { type: 'string', short: 'f' },
+      wait: { type: 'string' },
     });
     if (values.help) {
       console.log(this.help);
@@ -68,13 +73,14 @@ Examples:
       throw new UsageError(`query: --format must be ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
     const now = nowOption(values.now as string | undefined);
     const db = dbPath(values.db as string | undefined);
+    const waitMs = durationOption('query', 'wait', values.wait as string | undefined, 10_000);
     const file = values.f as string | undefined;
     if (values.jsonl) {
       if (file || positionals.length || values.explain || values.format)
         throw new UsageError(
           'query: --jsonl reads its queries from stdin; it takes no query, -f, --explain or --format',
         );
-      return batch(db, now);
+      return batch(db, now, waitMs);
     }
     if ((file ? 1 : 0) + positionals.length !== 1)
       throw new UsageError('query: give one KQL query, quoted, or -f FILE (see vnetflow query --help)');
@@ -91,7 +97,9 @@ Examples:
       console.log(compiled.sql);
       return 0;
     }
-    const store = await openDuckDBStore({ path: db, readOnly: true });
+    const server = readServerFile(db);
+    if (server) return remoteQuery(new RemoteServer(server), query, now, format as OutputFormat);
+    const store = await openForCommand('query', { path: db, readOnly: true }, waitMs);
     try {
       const rows = (await store.table(compiled.sql)).rows;
       const result = { columns: compiled.columns, rows };
@@ -116,6 +124,42 @@ Examples:
   },
 };
 
+/** A query answered by the server that owns the database, printed as a local one would be. */
+async function remoteQuery(
+  server: RemoteServer,
+  query: string,
+  now: Date,
+  format: OutputFormat,
+): Promise<number> {
+  let answer: KqlAnswer;
+  try {
+    answer = await server.query(query, now);
+  } catch (err) {
+    console.error(`query: ${(err as Error).message}`);
+    return 1;
+  }
+  if (answer.error) {
+    for (const d of answer.error.diagnostics)
+      console.error(`line ${d.line}, column ${d.column}: ${d.message}`);
+    if (!answer.error.diagnostics.length) console.error(`query: ${answer.error.message}`);
+    return 1;
+  }
+  const result = { columns: answer.columns, rows: answer.rows as Value[][] };
+  const cells = jsonCells(answer.columns);
+  if (format === 'json' && answer.render)
+    console.log(
+      JSON.stringify({ render: answer.render, rows: JSON.parse(render(result, 'json', cells)) }, null, 2),
+    );
+  else {
+    const out = render(result, format, cells);
+    if (out) console.log(out);
+    if (answer.render && format === 'table') console.log(`(render ${answer.render})`);
+  }
+  if (answer.truncated)
+    console.error(`query: the server cut the answer at ${answer.rows.length} rows (its maxRows)`);
+  return 0;
+}
+
 function nowOption(value: string | undefined): Date {
   const now = value !== undefined ? new Date(value) : new Date();
   if (Number.isNaN(now.getTime()))
@@ -134,43 +178,41 @@ export function kqlCells(c: CompiledKql): CellEncoder[] {
   }));
 }
 
-/** One answer line of batch mode. */
-interface Answer {
-  id: unknown;
-  columns: { name: string; type: string }[];
-  rows: unknown[][];
-  render: string | null;
-  error: { message: string; diagnostics: { message: string; line: number; column: number }[] } | null;
-}
+/** One answer line of batch mode: the query's id and its answer. */
+type Answer = { id: unknown } & KqlAnswer;
 
 /**
  * `--jsonl`: one process, one database session, a line of JSON out for every line in, in order.
  * A line that is not a query object is answered with an error too, never skipped.
  */
-async function batch(db: string, defaultNow: Date): Promise<number> {
-  const store = await openDuckDBStore({ path: db, readOnly: true });
+async function batch(db: string, defaultNow: Date, waitMs: number): Promise<number> {
+  const server = readServerFile(db);
+  const remote = server ? new RemoteServer(server) : null;
+  const store = remote ? null : await openForCommand('query', { path: db, readOnly: true }, waitMs);
   let failed = 0;
   try {
     let lineNo = 0;
     for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
       lineNo++;
       if (!line.trim()) continue;
-      const answer = await answerLine(store, line, lineNo, defaultNow);
+      const answer = await answerLine(store, remote, line, lineNo, defaultNow);
       if (answer.error) failed++;
       process.stdout.write(`${JSON.stringify(answer)}\n`);
     }
   } finally {
-    store.close();
+    store?.close();
   }
   return failed ? 1 : 0;
 }
 
-async function answerLine(store: Store, line: string, lineNo: number, defaultNow: Date): Promise<Answer> {
-  const answer: Answer = { id: null, columns: [], rows: [], render: null, error: null };
-  const fail = (message: string, diagnostics: NonNullable<Answer['error']>['diagnostics'] = []): Answer => ({
-    ...answer,
-    error: { message, diagnostics },
-  });
+async function answerLine(
+  store: Store | null,
+  remote: RemoteServer | null,
+  line: string,
+  lineNo: number,
+  defaultNow: Date,
+): Promise<Answer> {
+  const fail = (message: string): Answer => ({ id: null, ...failed(message) });
   let input: unknown;
   try {
     input = JSON.parse(line);
@@ -180,32 +222,19 @@ async function answerLine(store: Store, line: string, lineNo: number, defaultNow
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     return fail(`stdin line ${lineNo} is not an object like {"id": 1, "kql": "..."}`);
   const { id, kql, now } = input as { id?: unknown; kql?: unknown; now?: unknown };
-  answer.id = id ?? null;
-  if (typeof kql !== 'string') return fail(`stdin line ${lineNo} has no "kql" string`);
+  if (typeof kql !== 'string') return { ...fail(`stdin line ${lineNo} has no "kql" string`), id: id ?? null };
   const at = now === undefined ? defaultNow : new Date(String(now));
   if (Number.isNaN(at.getTime()))
-    return fail(`stdin line ${lineNo}: "now" is not an ISO time: ${JSON.stringify(now)}`);
-  let compiled: CompiledKql;
-  try {
-    compiled = compileKql(kql, at);
-  } catch (err) {
-    // Every line gets its answer line: an internal failure is this query's error, not the batch's.
-    if (!(err instanceof KqlError)) return fail(`internal error: ${(err as Error)?.message ?? String(err)}`);
-    return fail(
-      err.message,
-      err.diagnostics.map((d) => ({ message: d.message, ...position(kql, d.start) })),
-    );
-  }
-  try {
-    const rows = (await store.table(compiled.sql)).rows;
     return {
-      ...answer,
-      columns: compiled.columns.map((c) => ({ name: c.name, type: c.type })),
-      rows: rows.map((r) => r.map((v, i) => jsonValue(v, compiled.columns[i].type))),
-      render: compiled.render,
+      ...fail(`stdin line ${lineNo}: "now" is not an ISO time: ${JSON.stringify(now)}`),
+      id: id ?? null,
     };
-  } catch (err) {
-    if (isTooDeep(err)) return fail(tooComplex(kql).message);
-    return fail((err as Error).message);
+  if (remote) {
+    try {
+      return { id: id ?? null, ...(await remote.query(kql, at)) };
+    } catch (err) {
+      return { ...fail((err as Error).message), id: id ?? null };
+    }
   }
+  return { id: id ?? null, ...(await answerKql(store!, kql, at)) };
 }

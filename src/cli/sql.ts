@@ -1,4 +1,4 @@
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openForCommand } from './open-db.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { parse } from './parse.js';
 import { render, type OutputFormat } from './render.js';
@@ -37,7 +37,10 @@ Examples:
       throw new UsageError(`sql: --format must be table, csv or json, got ${JSON.stringify(format)}`);
     if (positionals.length !== 1)
       throw new UsageError('sql: give exactly one SQL statement, quoted (see vnetflow sql --help)');
-    const store = await openDuckDBStore({ path: dbPath(values.db as string | undefined), readOnly: true });
+    const store = await openForCommand('sql', {
+      path: dbPath(values.db as string | undefined),
+      readOnly: true,
+    });
     try {
       console.log(render(await store.table(positionals[0]), format as OutputFormat));
       return 0;

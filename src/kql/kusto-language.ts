@@ -48,7 +48,7 @@ export function kustoLanguage(): KustoNamespace {
 }
 
 /** The Kusto scalar type each column type is seen as. */
-const KUSTO_TYPES: Readonly<Record<ColumnType, string>> = {
+export const KUSTO_TYPES: Readonly<Record<ColumnType, string>> = {
   VARCHAR: 'String',
   INTEGER: 'Int',
   SMALLINT: 'Int',

@@ -29,6 +29,13 @@ export interface Store {
   rows(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
   /** Runs a query and returns columns and rows, for display. */
   table(sql: string): Promise<Table>;
+  /**
+   * Runs a query and returns at most maxRows rows in the query's order, saying whether there were
+   * more: the result is streamed, so a huge answer is never materialized to be cut.
+   */
+  tableUpTo(sql: string, maxRows: number): Promise<Table & { truncated: boolean }>;
+  /** Cancels the statement this session is running (it fails with an interrupt error). */
+  interrupt(): void;
   /** Runs fn inside one transaction: all of its statements commit together or none do. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**

@@ -118,6 +118,22 @@ class DuckDBStore implements Store {
     };
   }
 
+  async tableUpTo(sql: string, maxRows: number): Promise<Table & { truncated: boolean }> {
+    const reader = await this.conn.streamAndReadUntil(sql, maxRows + 1);
+    const names = reader.columnNames();
+    const types = reader.columnTypes();
+    const rows = reader.getRows();
+    return {
+      columns: names.map((name, i) => ({ name, type: String(types[i]) })),
+      rows: rows.slice(0, maxRows).map((r) => r.map(toValue)),
+      truncated: rows.length > maxRows,
+    };
+  }
+
+  interrupt(): void {
+    this.conn.interrupt();
+  }
+
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.conn.run('BEGIN TRANSACTION');
     try {

@@ -1,0 +1,187 @@
+import { buildAnalytics, type AnalyticsSummary } from '../analytics/build.js';
+import { answerKql } from '../kql/answer.js';
+import { mergeAllowLists } from '../detect/allow-list.js';
+import { detect, type DetectSummary } from '../detect/detect.js';
+import { checkRules, type RuleFiles } from '../detect/load-rules.js';
+import { ingest } from '../ingest/ingest.js';
+import { FileSource } from '../sources/file/file-source.js';
+import { readKqlCache, saveKqlCache } from '../store/duckdb/kql-cache-store.js';
+import { resetDetection } from '../store/duckdb/detect-store.js';
+import { applyRetention } from '../store/duckdb/retention.js';
+import type { Store } from '../store/store.js';
+import type { ServeConfig } from './config.js';
+import type { Metrics } from './metrics.js';
+
+/** What GET /api/sources says of one source. */
+export interface SourceStatus {
+  readonly path: string;
+  files: number;
+  filesRead: number;
+  filesRejected: number;
+  tuplesStored: number;
+  tuplesRejected: number;
+  /** When the last pass over it finished (ISO), and whether it failed as a whole. */
+  lastPass: string | null;
+  lastError: string | null;
+}
+
+/** What the last pass did, for /api/health and the log. */
+export interface PassSummary {
+  readonly at: string;
+  readonly tuplesStored: number;
+  readonly analytics: AnalyticsSummary | null;
+  readonly detect: DetectSummary | null;
+  readonly retention: Record<string, number> | null;
+  readonly seconds: number;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The server's writer: every `poll`, ingest what is new in each source, then bring the Traffic
+ * Analytics tables and the alerts up to date, and once an hour apply retention. All writes go
+ * through `exclusive`, one at a time on the writer session; queries run on their own sessions
+ * and read the last committed state, so they never wait for a batch.
+ */
+export class Pipeline {
+  readonly sources: SourceStatus[];
+  last: PassSummary | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private lastRetention = 0;
+  private stopping = false;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: ServeConfig,
+    private readonly rules: RuleFiles,
+    private readonly metrics: Metrics,
+    private readonly log: (line: string) => void,
+  ) {
+    this.sources = config.sources.map((path) => ({
+      path,
+      files: 0,
+      filesRead: 0,
+      filesRejected: 0,
+      tuplesStored: 0,
+      tuplesRejected: 0,
+      lastPass: null,
+      lastError: null,
+    }));
+  }
+
+  /** Runs fn after every write queued before it; the queue goes on whatever fn does. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The first pass now, then one every `poll` after the previous one ends. */
+  start(): void {
+    const loop = async (): Promise<void> => {
+      if (this.stopping) return;
+      this.running = this.exclusive(() => this.pass()).catch((err: unknown) =>
+        this.log(`pass failed: ${(err as Error)?.message ?? String(err)}`),
+      );
+      await this.running;
+      if (!this.stopping) this.timer = setTimeout(() => void loop(), this.config.poll);
+    };
+    void loop();
+  }
+
+  /** Stops scheduling and waits for the pass under way (its batches commit or roll back whole). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.chain;
+  }
+
+  /** One pass: ingest each source, analytics and detection if anything arrived, retention hourly. */
+  async pass(): Promise<PassSummary> {
+    const started = performance.now();
+    let stored = 0;
+    for (const s of this.sources) {
+      if (this.stopping) break;
+      try {
+        const files = new FileSource([s.path]);
+        await files.check();
+        const summary = await ingest({ store: this.store, sources: [files] });
+        s.files = summary.files;
+        s.filesRead += summary.filesRead;
+        s.filesRejected += summary.filesRejected;
+        s.tuplesStored += summary.tuplesStored;
+        s.tuplesRejected += summary.tuplesRejected;
+        s.lastError = null;
+        stored += summary.tuplesStored;
+        this.metrics.tuplesIngested += summary.tuplesStored;
+        this.metrics.tuplesRejected += summary.tuplesRejected;
+        this.metrics.ingestBatches++;
+        if (summary.filesRead > 0)
+          this.log(
+            `ingest ${s.path}: ${summary.filesRead} files, ${summary.tuplesStored} tuples stored, ${summary.tuplesRejected} rejected`,
+          );
+      } catch (err) {
+        // One source failing (a removed directory, a full disk) never stops the others.
+        s.lastError = (err as Error)?.message ?? String(err);
+        this.metrics.ingestFailures++;
+        this.log(`ingest ${s.path} failed: ${s.lastError}`);
+      }
+      s.lastPass = new Date().toISOString();
+    }
+    const first = this.last === null;
+    const analytics =
+      stored > 0 || first
+        ? await buildAnalytics(this.store, { intervalMinutes: this.config.analyticsInterval })
+        : null;
+    const detection = stored > 0 || first ? await this.detect() : null;
+    let retention: Record<string, number> | null = null;
+    if (this.config.retention !== null && Date.now() - this.lastRetention >= HOUR) {
+      retention = await applyRetention(this.store, new Date(Date.now() - this.config.retention));
+      this.lastRetention = Date.now();
+      const n = Object.values(retention).reduce((a, b) => a + b, 0);
+      if (n > 0) this.log(`retention: deleted ${n} rows older than ${this.config.retention / HOUR} h`);
+    }
+    await this.refreshFigures();
+    this.last = {
+      at: new Date().toISOString(),
+      tuplesStored: stored,
+      analytics,
+      detect: detection,
+      retention,
+      seconds: (performance.now() - started) / 1000,
+    };
+    return this.last;
+  }
+
+  /** Runs the configured rules (all windows again after reset); the caller holds `exclusive`. */
+  async detect(options: { from?: Date; to?: Date; reset?: boolean } = {}): Promise<DetectSummary> {
+    const cache = await readKqlCache(this.store);
+    const set = checkRules(
+      { ...this.rules, allowList: mergeAllowLists(this.rules.allowList, this.config.allowList) },
+      cache,
+    );
+    if (options.reset) await resetDetection(this.store);
+    const summary = await detect(this.store, set, {
+      ...(options.from ? { from: options.from } : {}),
+      ...(options.to ? { to: options.to } : {}),
+    });
+    await saveKqlCache(this.store, cache);
+    for (const r of summary.rules) if (r.error) this.log(`detect: rule ${r.ruleId} failed: ${r.error}`);
+    if (summary.raised) this.log(`detect: ${summary.raised} new alerts`);
+    await this.refreshFigures();
+    return summary;
+  }
+
+  /** Lag and alerts by rule, for /metrics (asked in KQL, so any store answers them). */
+  private async refreshFigures(): Promise<void> {
+    const now = new Date();
+    const newest = await answerKql(this.store, 'FlowTuples | summarize max(TimeGenerated)', now);
+    const t = newest.rows[0]?.[0];
+    this.metrics.lagSeconds = typeof t === 'string' ? (now.getTime() - Date.parse(t)) / 1000 : null;
+    const byRule = await answerKql(this.store, 'Alerts | summarize count() by RuleName', now);
+    this.metrics.alertsByRule = new Map(byRule.rows.map((r) => [String(r[0]), Number(r[1])]));
+  }
+}
