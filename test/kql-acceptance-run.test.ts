@@ -80,7 +80,7 @@ test("seed 001's on-premises query splits bytes by direction exactly as SQL does
 });
 
 test("the demo's report: every section is KQL that runs and returns rows", async () => {
-  const { REPORT } = await import('../src/cli/demo.js');
+  const { REPORT } = await import('../src/cli/report-queries.js');
   const { SEED_000 } = await import('../src/cli/demo-seed-000.js');
   // The demo's copy of seed 000 is the acceptance fixture, character for character.
   assert.equal(SEED_000, readFileSync(join(FIXTURES, 'kql', '000-malicious-outbound-dns.kql'), 'utf8'));

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { why, checkWhy, type WhyQuestion } from '../analytics/why.js';
 import { answerKql, failed, type Answer } from '../kql/answer.js';
+import { REPORT } from '../cli/report-queries.js';
 import { KUSTO_TYPES } from '../kql/kusto-language.js';
 import { publicColumns, tables } from '../schema/tables.js';
 import type { Store } from '../store/store.js';
@@ -208,6 +209,11 @@ export async function getSources(ctx: ApiContext, _req: IncomingMessage, res: Se
     errors: objects(errors),
     errorsKql: kql,
   });
+}
+
+/** GET /api/queries: the saved queries every user starts with (the demo's, most from the seeds). */
+export function getQueries(_ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): void {
+  sendJson(res, 200, { queries: REPORT });
 }
 
 /** GET /api/health */

@@ -7,6 +7,7 @@ import {
   getAlerts,
   getEvidence,
   getHealth,
+  getQueries,
   getSchema,
   getSources,
   getWhy,
@@ -178,6 +179,8 @@ async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
       return getAlerts(ctx, req, res, url);
     case 'GET /api/sources':
       return getSources(ctx, req, res);
+    case 'GET /api/queries':
+      return getQueries(ctx, req, res);
     case 'GET /api/health':
       return getHealth(ctx, req, res);
     case 'GET /api/why':
