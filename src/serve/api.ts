@@ -169,7 +169,7 @@ export async function getEvidence(
   sendJson(res, 200, { alert, evidence });
 }
 
-/** GET /api/why?src=&dst=&port=&from=&to= */
+/** GET /api/why?src=&dst=&port=&from=&to= (from defaults to all the data, to to now) */
 export async function getWhy(
   ctx: ApiContext,
   _req: IncomingMessage,
@@ -182,7 +182,7 @@ export async function getWhy(
     src: url.searchParams.get('src') ?? '',
     dst: url.searchParams.get('dst') ?? '',
     port: port === null || port === '' ? null : Number(port),
-    from: isoParam(url, 'from') ?? new Date(to.getTime() - 7 * 86_400_000),
+    from: isoParam(url, 'from') ?? new Date(0),
     to,
   };
   const problem = checkWhy(q);
