@@ -23,6 +23,8 @@ export interface SourceStatus {
   /** When the last pass over it finished (ISO), and whether it failed as a whole. */
   lastPass: string | null;
   lastError: string | null;
+  /** Files skipped or rejected, newest first (at most 100), each with why: what ingest --verbose prints. */
+  problems: { uri: string; status: string; note: string }[];
 }
 
 /** What the last pass did, for /api/health and the log. */
@@ -68,6 +70,7 @@ export class Pipeline {
       tuplesRejected: 0,
       lastPass: null,
       lastError: null,
+      problems: [],
     }));
   }
 
@@ -115,6 +118,13 @@ export class Pipeline {
         s.tuplesStored += summary.tuplesStored;
         s.tuplesRejected += summary.tuplesRejected;
         s.lastError = null;
+        const problems = summary.sources
+          .filter((x) => x.note && x.status !== 'loaded')
+          .map((x) => ({ uri: x.uri, status: x.status, note: x.note! }));
+        s.problems = [...problems, ...s.problems.filter((p) => !problems.some((q) => q.uri === p.uri))].slice(
+          0,
+          100,
+        );
         stored += summary.tuplesStored;
         this.metrics.tuplesIngested += summary.tuplesStored;
         this.metrics.tuplesRejected += summary.tuplesRejected;
