@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { ensureChromium } from './ensure-chromium.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -11,6 +12,8 @@ function find(dir) {
     return statSync(p).isDirectory() ? find(p) : p.endsWith('.test.js') ? [p] : [];
   });
 }
+// The UI tests need a browser; without one they fail (saying why) rather than being skipped.
+ensureChromium();
 const files = find('dist').sort();
 const all = spawnSync(process.execPath, ['--test', ...files], { stdio: 'inherit' });
 if (all.status !== 0) process.exit(all.status ?? 1);

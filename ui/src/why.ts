@@ -42,8 +42,9 @@ export function whyPage(root: HTMLElement, openInEditor: (kql: string) => void):
   });
   const days = h(
     'select',
-    {},
-    ...['1', '7', '30'].map((d) => h('option', { value: d, selected: d === '7' }, `last ${d} days`)),
+    { id: 'why-range' },
+    h('option', { value: '0' }, 'all the data'),
+    ...['1', '7', '30'].map((d) => h('option', { value: d }, `the last ${d} days`)),
   );
   const out = h('div', { id: 'why-out' });
   const ask = async (): Promise<void> => {
@@ -51,7 +52,8 @@ export function whyPage(root: HTMLElement, openInEditor: (kql: string) => void):
     const params = new URLSearchParams({ src: src.value.trim(), dst: dst.value.trim() });
     if (port.value.trim()) params.set('port', port.value.trim());
     if (days.value !== '0')
-      params.set('from', new Date(Date.now() - Number(days.value) * 86_400_000).toISOString());
+      if (days.value !== '0')
+        params.set('from', new Date(Date.now() - Number(days.value) * 86_400_000).toISOString());
     out.replaceChildren(h('div', { class: 'muted' }, 'Looking\u2026'));
     try {
       const a = await get<WhyAnswer>(`/api/why?${params}`);
