@@ -9,6 +9,13 @@ import { copyDb } from './estate.js';
 // installs it): every page loads without console errors or requests beyond the server, a query
 // draws its chart, the map and the sankey render, an alert opens its evidence, and the why page
 // answers the estate's denied-SQL scenario.
+/** The part of the Monaco API the page loaded that these tests use. */
+interface MonacoGlobal {
+  monaco: {
+    editor: { getModels(): { setValue(v: string): void }[]; getModelMarkers(filter: object): unknown[] };
+  };
+}
+
 const CHROMIUM = process.env.VNETFLOW_CHROMIUM ?? '/usr/bin/chromium';
 let server: RunningServer;
 let browser: Browser;
@@ -90,20 +97,20 @@ test('the editor: Monaco with the Kusto language and our schema; a seed query ru
     ],
   ]) {
     await page.evaluate(
-      (text) => (globalThis as unknown as { monaco: any }).monaco.editor.getModels()[0].setValue(text),
+      (text) => (globalThis as unknown as MonacoGlobal).monaco.editor.getModels()[0].setValue(text),
       kql,
-    ); // eslint-disable-line @typescript-eslint/no-explicit-any
+    );
     await page.click('#run');
     await page.waitForSelector(`#result-chart[data-drawn="${kind}"] canvas`, { timeout: 30_000 });
   }
   // Errors as you type, from monaco-kusto's analyzer with the schema the server gave it.
   await page.evaluate(() =>
-    (globalThis as unknown as { monaco: any }).monaco.editor
+    (globalThis as unknown as MonacoGlobal).monaco.editor
       .getModels()[0]
       .setValue('NTANetAnalytics | where NoSuchColumn > 1'),
-  ); // eslint-disable-line @typescript-eslint/no-explicit-any
+  );
   await page.waitForFunction(
-    () => (globalThis as unknown as { monaco: any }).monaco.editor.getModelMarkers({}).length > 0, // eslint-disable-line @typescript-eslint/no-explicit-any
+    () => (globalThis as unknown as MonacoGlobal).monaco.editor.getModelMarkers({}).length > 0,
     null,
     { timeout: 30_000 },
   );

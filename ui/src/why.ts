@@ -52,8 +52,7 @@ export function whyPage(root: HTMLElement, openInEditor: (kql: string) => void):
     const params = new URLSearchParams({ src: src.value.trim(), dst: dst.value.trim() });
     if (port.value.trim()) params.set('port', port.value.trim());
     if (days.value !== '0')
-      if (days.value !== '0')
-        params.set('from', new Date(Date.now() - Number(days.value) * 86_400_000).toISOString());
+      params.set('from', new Date(Date.now() - Number(days.value) * 86_400_000).toISOString());
     out.replaceChildren(h('div', { class: 'muted' }, 'Looking\u2026'));
     try {
       const a = await get<WhyAnswer>(`/api/why?${params}`);
