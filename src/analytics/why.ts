@@ -128,7 +128,11 @@ function judge(
   lastAllowed: string | null,
 ): { verdict: WhyAnswer['verdict']; sentence: string } {
   const target = `${q.dst}${q.port === null ? '' : `:${q.port}`}`;
-  const range = `between ${q.from.toISOString()} and ${q.to.toISOString()}`;
+  // A question over all the data (the API's default) says so instead of naming 1970.
+  const range =
+    q.from.getTime() <= 0
+      ? 'in any of the data'
+      : `between ${q.from.toISOString()} and ${q.to.toISOString()}`;
   if (obs.length === 0)
     return {
       verdict: 'not-seen',

@@ -10,7 +10,9 @@ import { currentHour } from './generate.js';
 import { formatSummary } from './ingest.js';
 import { buildAnalytics } from '../analytics/build.js';
 import { formatAnalytics } from './analytics.js';
-import { parse } from './parse.js';
+import { intOption, parse } from './parse.js';
+import { DEFAULT_CONFIG } from '../serve/config.js';
+import { serveUntilSignal } from './serve.js';
 import { render } from './render.js';
 import { kqlCells } from './query.js';
 import { compileKql } from '../kql/run.js';
@@ -39,13 +41,22 @@ destinations. Then it runs the built-in detection rules and shows, for each labe
 Options:
   --dir DIR     work folder (default ./vnetflow-demo)
   --fresh       regenerate the environment for the current hour and start a new database
+  --serve       then serve the web UI and API on the demo database (vnetflow serve)
+  --port N      the port for --serve (default 8080)
   -h, --help    show this help
 
 Examples:
   vnetflow demo
+  vnetflow demo --serve
   vnetflow demo --dir /tmp/demo --fresh && vnetflow sql --db /tmp/demo/vnetflow.duckdb "SELECT count(*) FROM FlowTuples"`,
   async run(argv) {
-    const { values } = parse('demo', argv, { dir: { type: 'string' }, fresh: { type: 'boolean' } });
+    const { values } = parse('demo', argv, {
+      dir: { type: 'string' },
+      fresh: { type: 'boolean' },
+      serve: { type: 'boolean' },
+      port: { type: 'string' },
+    });
+    const port = intOption('demo', 'port', values.port as string | undefined, DEFAULT_CONFIG.port);
     if (values.help) {
       console.log(this.help);
       return 0;
@@ -98,10 +109,14 @@ Examples:
         `  recall ${scored.recall.toFixed(2)}, precision ${scored.precision.toFixed(2)} over ${scored.alerts} alerts: vnetflow query --db ${dbFile} "Alerts | project StartTime, RuleName, SrcIps, DestIps, Description"`,
       );
       console.log(`\nExplore: vnetflow query --db ${dbFile} "NTANetAnalytics | take 10"`);
-      return 0;
+      if (!values.serve)
+        console.log(`or in the browser: vnetflow serve --db ${dbFile} (or vnetflow demo --serve)`);
     } finally {
       store.close();
     }
+    if (!values.serve) return 0;
+    console.log('\nServing the demo database: open the address below (Ctrl-C stops it).');
+    return serveUntilSignal({ ...DEFAULT_CONFIG, db: dbFile, port });
   },
 };
 
