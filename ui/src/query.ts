@@ -136,7 +136,7 @@ export async function queryPage(root: HTMLElement, initial: string | null): Prom
         return;
       }
       const history = [
-        { title: new Date().toISOString(), kql },
+        { title: kql.replace(/\s+/g, ' ').trim().slice(0, 80), kql },
         ...stored(HISTORY).filter((x) => x.kql !== kql),
       ].slice(0, 50);
       localStorage.setItem(HISTORY, JSON.stringify(history));
