@@ -28,7 +28,7 @@ await ready();
 await page.waitForSelector('#editor[data-schema="set"]', { timeout: 60_000 });
 await page.getByText('On-premises <-> Azure by direction').click();
 await page.click('#run');
-await page.waitForSelector('#result-chart[data-drawn] canvas');
+await page.waitForSelector('#result-chart[data-drawn] svg');
 await page.waitForTimeout(500);
 await shot('query');
 

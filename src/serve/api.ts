@@ -8,10 +8,38 @@ import type { Store } from '../store/store.js';
 import type { ServeConfig } from './config.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import type { Metrics } from './metrics.js';
+import type { ServerAnswerCache } from './answer-cache.js';
 import type { Pipeline } from './pipeline.js';
+
+/**
+ * At most `slots` queries run at once; the rest wait their turn. Every query takes DuckDB's
+ * threads and memory, so fifty dashboards refreshing together would slow each other and the
+ * ingest more than queueing slows them.
+ */
+export class QueryGate {
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private slots: number) {}
+
+  async enter(): Promise<void> {
+    if (this.slots > 0) {
+      this.slots--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.slots++;
+  }
+}
 
 /** What the handlers share. */
 export interface ApiContext {
+  readonly gate: QueryGate;
+  readonly cache: ServerAnswerCache;
   readonly store: Store;
   readonly config: ServeConfig;
   readonly metrics: Metrics;
@@ -36,6 +64,21 @@ export async function runQuery(
   maxRows: number,
   res: ServerResponse | null,
 ): Promise<Answer> {
+  await ctx.gate.enter();
+  try {
+    return await runOnSession(ctx, kql, now, maxRows, res);
+  } finally {
+    ctx.gate.leave();
+  }
+}
+
+async function runOnSession(
+  ctx: ApiContext,
+  kql: string,
+  now: Date,
+  maxRows: number,
+  res: ServerResponse | null,
+): Promise<Answer> {
   const session = await ctx.store.session();
   let why: string | null = null;
   const stop = (reason: string): void => {
@@ -51,7 +94,7 @@ export async function runQuery(
   };
   res?.on('close', onClose);
   try {
-    const answer = await answerKql(session, kql, now, maxRows);
+    const answer = await answerKql(session, kql, now, maxRows, ctx.cache);
     return why && answer.error ? failed(why) : answer;
   } finally {
     clearTimeout(timer);

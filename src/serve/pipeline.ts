@@ -60,6 +60,8 @@ export class Pipeline {
     private readonly rules: RuleFiles,
     private readonly metrics: Metrics,
     private readonly log: (line: string) => void,
+    /** Told whenever a write may have changed what a query answers. */
+    private readonly changed: () => void = () => undefined,
   ) {
     this.sources = config.sources.map((path) => ({
       path,
@@ -154,6 +156,13 @@ export class Pipeline {
       const n = Object.values(retention).reduce((a, b) => a + b, 0);
       if (n > 0) this.log(`retention: deleted ${n} rows older than ${this.config.retention / HOUR} h`);
     }
+    if (
+      stored > 0 ||
+      first ||
+      (retention && Object.values(retention).some((n) => n > 0)) ||
+      detection?.raised
+    )
+      this.changed();
     await this.refreshFigures();
     this.last = {
       at: new Date().toISOString(),
@@ -179,6 +188,7 @@ export class Pipeline {
       ...(options.to ? { to: options.to } : {}),
     });
     await saveKqlCache(this.store, cache);
+    if (summary.raised || options.reset) this.changed();
     for (const r of summary.rules) if (r.error) this.log(`detect: rule ${r.ruleId} failed: ${r.error}`);
     if (summary.raised) this.log(`detect: ${summary.raised} new alerts`);
     await this.refreshFigures();

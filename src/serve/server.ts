@@ -13,11 +13,16 @@ import {
   getWhy,
   postDetect,
   postQuery,
+  QueryGate,
   type ApiContext,
 } from './api.js';
+
+/** Queries that run at once; more wait (see QueryGate). */
+const QUERY_SLOTS = 4;
 import { isLoopback, type ServeConfig } from './config.js';
 import { HttpError, presentedToken, sendJson, sendText, SECURITY_HEADERS, tokenMatches } from './http.js';
 import { Metrics } from './metrics.js';
+import { ServerAnswerCache } from './answer-cache.js';
 import { Pipeline } from './pipeline.js';
 import { readServerFile, removeServerFile, writeServerFile } from './server-file.js';
 import { serveStatic } from './static.js';
@@ -63,8 +68,17 @@ export async function startServer(
   for (const p of rules.problems) log(`${p.file}:${p.line}: ${p.message}`);
   const store = await openForCommand('serve', { path: config.db });
   const metrics = new Metrics();
-  const pipeline = new Pipeline(store, config, rules, metrics, log);
-  const ctx: ApiContext = { store, config, metrics, pipeline, startedAt: new Date() };
+  const cache = new ServerAnswerCache();
+  const pipeline = new Pipeline(store, config, rules, metrics, log, () => cache.invalidate());
+  const ctx: ApiContext = {
+    gate: new QueryGate(QUERY_SLOTS),
+    cache,
+    store,
+    config,
+    metrics,
+    pipeline,
+    startedAt: new Date(),
+  };
   const server = createServer((req, res) => {
     handle(ctx, req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;

@@ -13,11 +13,12 @@ async function json<T>(res: Response): Promise<T> {
   return body;
 }
 
-export async function query(kql: string, signal?: AbortSignal): Promise<Answer> {
+/** Runs a query; `now` pins now() and ago() (the overview pins them to the newest data). */
+export async function query(kql: string, signal?: AbortSignal, now?: string): Promise<Answer> {
   const res = await fetch('/api/query', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ kql }),
+    body: JSON.stringify(now ? { kql, now } : { kql }),
     ...(signal ? { signal } : {}),
   });
   return json<Answer>(res);

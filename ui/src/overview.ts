@@ -1,15 +1,20 @@
 import { get, objects, query, type Answer } from './api.js';
-import { disposeCharts, draw, drawAnswer } from './charts.js';
+import { disposeCharts, draw, drawAnswer, echartsReady } from './charts.js';
 import { fmtNumber, h } from './dom.js';
 import { grid } from './grid.js';
 
 /** The time ranges offered, each the last span of the data (not of the clock: a copy of last month's logs still shows). */
 const RANGES: Record<string, string> = { '1h': '1h', '6h': '6h', '24h': '24h', '7d': '7d', '30d': '30d' };
 
-/** Every tile's query reads T, the Traffic Analytics rows of the range. */
-function prefix(range: string): string {
+/**
+ * Every tile's query reads T, the Traffic Analytics rows of the range, which ends at the newest
+ * row: asked once, then written into each tile's query as a literal, so that fifteen queries do
+ * not each look it up again (and an unchanged answer can come from the server's cache).
+ */
+function prefix(range: string, end: string | null): string {
+  const to = end ? `datetime(${end})` : 'now()';
   return `let T = NTANetAnalytics
-| where TimeGenerated > toscalar(NTANetAnalytics | summarize max(TimeGenerated)) - ${RANGES[range] ?? '24h'};
+| where TimeGenerated > ${to} - ${RANGES[range] ?? '24h'};
 `;
 }
 
@@ -21,7 +26,7 @@ interface Tile {
   readonly kql: string;
   readonly wide?: boolean;
   /** Draws the answer itself (map, sankey, graph, grid) instead of by its render kind. */
-  readonly custom?: (el: HTMLElement, a: Answer) => void;
+  readonly custom?: (el: HTMLElement, a: Answer) => Promise<void> | void;
 }
 
 function tiles(seed000: string | null): Tile[] {
@@ -119,12 +124,16 @@ export async function overview(root: HTMLElement, openInEditor: (kql: string) =>
   const area = h('div', { class: 'grid-tiles' });
   disposeCharts(root);
   root.replaceChildren(h('div', { class: 'toolbar' }, h('h1', {}, 'Overview'), picker), kpis, area);
-  const saved = await get<{ queries: { title: string; kql: string }[] }>('/api/queries').catch(() => ({
-    queries: [],
-  }));
+  // The map's shapes load while the queries run.
+  worldLoaded ??= loadWorld();
+  const [saved, newest] = await Promise.all([
+    get<{ queries: { title: string; kql: string }[] }>('/api/queries').catch(() => ({ queries: [] })),
+    query('NTANetAnalytics | summarize max(TimeGenerated)').catch(() => null),
+  ]);
   const seed = saved.queries.find((q) => q.title.startsWith('Flows to malicious destinations'))?.kql ?? null;
-  const p = prefix(range);
-  const pending: Promise<void>[] = [kpiRow(kpis, p, openInEditor)];
+  const end = newest && !newest.error ? ((newest.rows[0]?.[0] as string | null) ?? null) : null;
+  const p = prefix(range, end);
+  const pending: Promise<unknown>[] = [kpiRow(kpis, p, openInEditor)];
   for (const t of tiles(seed)) {
     const body = h('div', { class: 'chart' });
     const kql = t.kql.startsWith('T ') || t.kql.includes('(T ') ? p + t.kql : t.kql;
@@ -142,13 +151,14 @@ export async function overview(root: HTMLElement, openInEditor: (kql: string) =>
       ),
     );
     pending.push(
-      query(kql).then(
+      // ago() in a tile (seed 000's query has them) counts back from the newest data, as the range does.
+      query(kql, undefined, end ?? undefined).then(
         (a) => {
           if (a.error) body.replaceWith(h('div', { class: 'error' }, a.error.message));
           else if (a.rows.length === 0)
             body.replaceWith(h('div', { class: 'muted' }, 'No rows in this range.'));
-          else if (t.custom) t.custom(body, a);
-          else drawAnswer(body, a);
+          else if (t.custom) return t.custom(body, a);
+          else return drawAnswer(body, a) ?? undefined;
         },
         (err: Error) => body.replaceWith(h('div', { class: 'error' }, err.message)),
       ),
@@ -182,52 +192,59 @@ async function kpiRow(el: HTMLElement, p: string, openInEditor: (kql: string) =>
 
 let worldLoaded: Promise<void> | null = null;
 
+function loadWorld(): Promise<void> {
+  return Promise.all([fetch('/ui/world.json').then((r) => r.json()), echartsReady]).then(([geo]) =>
+    echarts.registerMap('world', geo as Parameters<typeof echarts.registerMap>[1]),
+  );
+}
+
 /** Bytes by country on the packaged world map (features named by ISO code, as Country is). */
-function worldMap(el: HTMLElement, a: Answer): void {
-  worldLoaded ??= fetch('/ui/world.json')
-    .then((r) => r.json())
-    .then((geo: unknown) => echarts.registerMap('world', geo as Parameters<typeof echarts.registerMap>[1]));
-  void worldLoaded.then(() => {
+function worldMap(el: HTMLElement, a: Answer): Promise<void> {
+  worldLoaded ??= loadWorld();
+  return worldLoaded.then(() => {
     const rows = objects(a);
     const max = Math.max(1, ...rows.map((r) => Number(r.Bytes)));
-    draw(el, {
-      tooltip: {
-        trigger: 'item',
-        formatter: (p: { name: string; value?: number; data?: { flows: number; malicious: number } }) =>
-          p.data
-            ? `${p.name}: ${fmtNumber(p.value ?? 0)} bytes, ${p.data.flows} flows, ${p.data.malicious} malicious rows`
-            : p.name,
-      },
-      visualMap: {
-        min: 0,
-        max,
-        left: 10,
-        bottom: 10,
-        calculable: true,
-        inRange: { color: ['#dbe9f6', '#0b6bcb', '#08306b'] },
-        formatter: (v: number) => fmtNumber(v),
-      },
-      series: [
-        {
-          type: 'map',
-          map: 'world',
-          roam: true,
-          emphasis: { label: { show: false } },
-          data: rows.map((r) => ({
-            name: String(r.Country),
-            value: Number(r.Bytes),
-            flows: Number(r.Flows),
-            malicious: Number(r.Malicious),
-          })),
+    return draw(
+      el,
+      {
+        tooltip: {
+          trigger: 'item',
+          formatter: (p: { name: string; value?: number; data?: { flows: number; malicious: number } }) =>
+            p.data
+              ? `${p.name}: ${fmtNumber(p.value ?? 0)} bytes, ${p.data.flows} flows, ${p.data.malicious} malicious rows`
+              : p.name,
         },
-      ],
-    });
-    el.setAttribute('data-drawn', 'map');
+        visualMap: {
+          min: 0,
+          max,
+          left: 10,
+          bottom: 10,
+          calculable: true,
+          inRange: { color: ['#dbe9f6', '#0b6bcb', '#08306b'] },
+          formatter: (v: number) => fmtNumber(v),
+        },
+        series: [
+          {
+            type: 'map',
+            map: 'world',
+            roam: true,
+            emphasis: { label: { show: false } },
+            data: rows.map((r) => ({
+              name: String(r.Country),
+              value: Number(r.Bytes),
+              flows: Number(r.Flows),
+              malicious: Number(r.Malicious),
+            })),
+          },
+        ],
+      },
+      'map',
+    );
   });
 }
 
 /** Subnet-to-subnet bytes as a sankey; sources on the left, destinations on the right (no cycles). */
-function sankey(el: HTMLElement, a: Answer): void {
+function sankey(el: HTMLElement, a: Answer): Promise<void> {
   const rows = objects(a);
   const src = (s: unknown): string => `${String(s)} \u2192`;
   const dst = (s: unknown): string => `\u2192 ${String(s)}`;
@@ -236,26 +253,29 @@ function sankey(el: HTMLElement, a: Answer): void {
     names.add(src(r.SrcSubnet));
     names.add(dst(r.DestSubnet));
   }
-  draw(el, {
-    tooltip: { trigger: 'item', valueFormatter: (v: number) => `${fmtNumber(v)} bytes` },
-    series: [
-      {
-        type: 'sankey',
-        left: 10,
-        right: 180,
-        nodeGap: 6,
-        emphasis: { focus: 'adjacency' },
-        data: [...names].map((name) => ({ name })),
-        links: rows.map((r) => ({
-          source: src(r.SrcSubnet),
-          target: dst(r.DestSubnet),
-          value: Number(r.Bytes),
-        })),
-        label: { fontSize: 11 },
-      },
-    ],
-  });
-  el.setAttribute('data-drawn', 'sankey');
+  return draw(
+    el,
+    {
+      tooltip: { trigger: 'item', valueFormatter: (v: number) => `${fmtNumber(v)} bytes` },
+      series: [
+        {
+          type: 'sankey',
+          left: 10,
+          right: 180,
+          nodeGap: 6,
+          emphasis: { focus: 'adjacency' },
+          data: [...names].map((name) => ({ name })),
+          links: rows.map((r) => ({
+            source: src(r.SrcSubnet),
+            target: dst(r.DestSubnet),
+            value: Number(r.Bytes),
+          })),
+          label: { fontSize: 11 },
+        },
+      ],
+    },
+    'sankey',
+  );
 }
 
 /**
@@ -263,7 +283,7 @@ function sankey(el: HTMLElement, a: Answer): void {
  * crossed them, gateways tied to the VNets of their resource group, ExpressRoute circuits and
  * local network gateways to the gateway of their kind.
  */
-function topology(el: HTMLElement, a: Answer): void {
+function topology(el: HTMLElement, a: Answer): Promise<void> {
   const rows = objects(a);
   const nodes = rows.filter((r) => r.Name);
   const traffic = rows.filter((r) => r.ConnectionType);
@@ -302,39 +322,43 @@ function topology(el: HTMLElement, a: Answer): void {
     if (g) links.push({ source: short(l.Name), target: g, value: bytesOf('VpnGateway') });
   }
   const max = Math.max(1, ...links.map((l) => l.value));
-  draw(el, {
-    tooltip: {
-      formatter: (p: {
-        dataType: string;
-        name: string;
-        data: { value?: number; prefixes?: string; source?: string; target?: string };
-      }) =>
-        p.dataType === 'edge'
-          ? `${p.data.source} \u2194 ${p.data.target}: ${fmtNumber(p.data.value ?? 0)} bytes`
-          : `${p.name}${p.data.prefixes ? ` (${p.data.prefixes})` : ''}`,
-    },
-    legend: { data: cats, bottom: 0 },
-    series: [
-      {
-        type: 'graph',
-        layout: 'force',
-        force: { repulsion: 500, edgeLength: 140 },
-        roam: true,
-        label: { show: true, position: 'bottom' },
-        categories: cats.map((name) => ({ name })),
-        data: nodes.map((n) => ({
-          name: short(n.Name),
-          category: cats.indexOf(String(n.AzureResourceType)),
-          symbolSize: n.AzureResourceType === 'VirtualNetwork' ? 40 : 24,
-          prefixes: n.AddressPrefixes,
-        })),
-        links: links.map((l) => ({
-          ...l,
-          lineStyle: { width: 1 + (7 * l.value) / max, opacity: 0.7 },
-          label: { show: l.value > 0, formatter: () => fmtNumber(l.value) },
-        })),
+  return draw(
+    el,
+    {
+      tooltip: {
+        formatter: (p: {
+          dataType: string;
+          name: string;
+          data: { value?: number; prefixes?: string; source?: string; target?: string };
+        }) =>
+          p.dataType === 'edge'
+            ? `${p.data.source} \u2194 ${p.data.target}: ${fmtNumber(p.data.value ?? 0)} bytes`
+            : `${p.name}${p.data.prefixes ? ` (${p.data.prefixes})` : ''}`,
       },
-    ],
-  });
-  el.setAttribute('data-drawn', 'graph');
+      legend: { data: cats, bottom: 0 },
+      series: [
+        {
+          type: 'graph',
+          layout: 'force',
+          // Laid out at once: an animated layout would keep the page busy for seconds.
+          force: { repulsion: 500, edgeLength: 140, layoutAnimation: false },
+          roam: true,
+          label: { show: true, position: 'bottom' },
+          categories: cats.map((name) => ({ name })),
+          data: nodes.map((n) => ({
+            name: short(n.Name),
+            category: cats.indexOf(String(n.AzureResourceType)),
+            symbolSize: n.AzureResourceType === 'VirtualNetwork' ? 40 : 24,
+            prefixes: n.AddressPrefixes,
+          })),
+          links: links.map((l) => ({
+            ...l,
+            lineStyle: { width: 1 + (7 * l.value) / max, opacity: 0.7 },
+            label: { show: l.value > 0, formatter: () => fmtNumber(l.value) },
+          })),
+        },
+      ],
+    },
+    'graph',
+  );
 }

@@ -1,5 +1,5 @@
 import { get, query } from './api.js';
-import { disposeCharts, drawAnswer } from './charts.js';
+import { disposeCharts, drawAnswer, echartsReady } from './charts.js';
 import { h } from './dom.js';
 import { grid } from './grid.js';
 
@@ -19,21 +19,26 @@ let monacoReady: Promise<typeof import('monaco-editor')> | null = null;
 
 /** Loads Monaco's AMD build and monaco-kusto the first time the editor opens (they are large). */
 function loadMonaco(): Promise<typeof import('monaco-editor')> {
-  monacoReady ??= new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = '/vendor/monaco/vs/loader.js';
-    script.onerror = () => reject(new Error('could not load Monaco'));
-    script.onload = () => {
-      const req = window.require!;
-      req.config({ paths: { vs: '/vendor/monaco/vs' } });
-      req(
-        ['vs/editor/editor.main'],
-        () => req(['vs/language/kusto/monaco.contribution'], () => resolve(window.monaco!), reject),
-        reject,
-      );
-    };
-    document.head.append(script);
-  });
+  // ECharts first: its UMD script registers with an AMD loader when one is present (Monaco's)
+  // instead of defining the global the charts use.
+  monacoReady ??= echartsReady.then(
+    () =>
+      new Promise((resolve, reject) => {
+        const script = document.createElement('script');
+        script.src = '/vendor/monaco/vs/loader.js';
+        script.onerror = () => reject(new Error('could not load Monaco'));
+        script.onload = () => {
+          const req = window.require!;
+          req.config({ paths: { vs: '/vendor/monaco/vs' } });
+          req(
+            ['vs/editor/editor.main'],
+            () => req(['vs/language/kusto/monaco.contribution'], () => resolve(window.monaco!), reject),
+            reject,
+          );
+        };
+        document.head.append(script);
+      }),
+  );
   return monacoReady;
 }
 
@@ -146,7 +151,6 @@ export async function queryPage(root: HTMLElement, initial: string | null): Prom
         out.append(h('div', { class: 'tile', style: 'margin-top:8px' }, chart));
         if (!drawAnswer(chart, a))
           chart.replaceWith(h('div', { class: 'muted' }, `render ${a.render}: not drawn for these columns`));
-        else chart.setAttribute('data-drawn', a.render);
       }
       out.append(grid(a));
       fillSide();

@@ -1,0 +1,70 @@
+import type { Answer, AnswerCache } from '../kql/answer.js';
+import { compileKql, type CompiledKql } from '../kql/run.js';
+
+/**
+ * The answers of recent queries, valid while the data does not change. Dashboards ask the same
+ * queries again and again (every overview load is fifteen of them); between two ingest passes
+ * that store something, the same SQL over the same data has the same answer. The pipeline bumps
+ * the data version after every write (new tuples, analytics, alerts, retention), which empties
+ * the cache. Only answers up to MAX_ROWS rows are kept, and at most MAX_ENTRIES of them.
+ */
+export class ServerAnswerCache implements AnswerCache {
+  private version = 0;
+  private readonly entries = new Map<string, Answer>();
+  /** Compilations of queries whose SQL does not depend on now(): by KQL text. */
+  private readonly timeless = new Map<string, CompiledKql>();
+  /** Texts known to depend on now(), compiled once each time without a second look. */
+  private readonly timed = new Set<string>();
+  hits = 0;
+
+  /**
+   * Kusto's analyzer costs 5 to 20 ms a query, as much as a dashboard query's run. A query is
+   * compiled a second time, at another now, the first time it is seen: when the SQL is the same,
+   * it does not depend on now() (no ago(), no now()) and the text alone is the key from then on.
+   * The data version does not matter here: compilation reads only the schema.
+   */
+  compile(kql: string, now: Date): CompiledKql {
+    const hit = this.timeless.get(kql);
+    if (hit) {
+      this.timeless.delete(kql);
+      this.timeless.set(kql, hit);
+      return hit;
+    }
+    const compiled = compileKql(kql, now);
+    if (this.timed.has(kql)) return compiled;
+    if (compileKql(kql, new Date(now.getTime() + 86_400_123)).sql === compiled.sql) {
+      this.timeless.set(kql, compiled);
+      if (this.timeless.size > MAX_ENTRIES) this.timeless.delete(this.timeless.keys().next().value!);
+    } else {
+      this.timed.add(kql);
+      if (this.timed.size > MAX_ENTRIES) this.timed.delete(this.timed.values().next().value!);
+    }
+    return compiled;
+  }
+
+  /** The data changed: every kept answer is stale. */
+  invalidate(): void {
+    this.version++;
+    this.entries.clear();
+  }
+
+  get(sql: string, maxRows: number | undefined): Answer | undefined {
+    const key = `${maxRows ?? ''}\0${sql}`;
+    const a = this.entries.get(key);
+    if (!a) return undefined;
+    // Most recently used last, so the oldest goes first when full.
+    this.entries.delete(key);
+    this.entries.set(key, a);
+    this.hits++;
+    return a;
+  }
+
+  set(sql: string, maxRows: number | undefined, answer: Answer): void {
+    if (answer.rows.length > MAX_ROWS) return;
+    this.entries.set(`${maxRows ?? ''}\0${sql}`, answer);
+    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+const MAX_ENTRIES = 256;
+const MAX_ROWS = 5000;
