@@ -2,6 +2,7 @@
 // screenshot of each page of the UI to docs/img/, as docs/ui.md and the README show them.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { DEFAULT_CONFIG } from '../dist/src/serve/config.js';
 import { startServer } from '../dist/src/serve/server.js';
@@ -12,7 +13,7 @@ const out = resolve('docs', 'img');
 mkdirSync(out, { recursive: true });
 if (!ensureChromium()) process.exit(1);
 const server = await startServer({ ...DEFAULT_CONFIG, db, port: 0 }, () => undefined);
-while (!server.pipeline.last) await new Promise((r) => setTimeout(r, 100));
+while (!server.pipeline.last) await sleep(100);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 const ready = () => page.waitForSelector('#app[data-ready="true"]', { timeout: 60_000 });
