@@ -1,15 +1,18 @@
 import type { Answer, AnswerCache } from '../kql/answer.js';
 import { compileKql, type CompiledKql } from '../kql/run.js';
+import type { WriteListener } from './pipeline.js';
 
 /**
  * The answers of recent queries, valid while the data does not change. Dashboards ask the same
  * queries again and again (every overview load is fifteen of them); between two ingest passes
- * that store something, the same SQL over the same data has the same answer. The pipeline bumps
- * the data version after every write (new tuples, analytics, alerts, retention), which empties
- * the cache. Only answers up to MAX_ROWS rows are kept, and at most MAX_ENTRIES of them.
+ * that store something, the same SQL over the same data has the same answer. While the pipeline
+ * writes, nothing is kept or served from here; when its writes changed anything (new tuples,
+ * analytics, alerts, retention), the cache is emptied. Only answers up to MAX_ROWS rows are kept, and at most MAX_ENTRIES of them.
  */
-export class ServerAnswerCache implements AnswerCache {
-  private version = 0;
+export class ServerAnswerCache implements AnswerCache, WriteListener {
+  /** Writes under way: while any runs, answers are neither kept nor served from the cache. */
+  private writers = 0;
+  private dirty = false;
   private readonly entries = new Map<string, Answer>();
   /** Compilations of queries whose SQL does not depend on now(): by KQL text. */
   private readonly timeless = new Map<string, CompiledKql>();
@@ -42,13 +45,19 @@ export class ServerAnswerCache implements AnswerCache {
     return compiled;
   }
 
-  /** The data changed: every kept answer is stale. */
-  invalidate(): void {
-    this.version++;
-    this.entries.clear();
+  beginWrite(): void {
+    this.writers++;
+  }
+
+  endWrite(changed: boolean): void {
+    this.dirty ||= changed;
+    if (--this.writers > 0) return;
+    if (this.dirty) this.entries.clear();
+    this.dirty = false;
   }
 
   get(sql: string, maxRows: number | undefined): Answer | undefined {
+    if (this.writers > 0) return undefined;
     const key = `${maxRows ?? ''}\0${sql}`;
     const a = this.entries.get(key);
     if (!a) return undefined;
@@ -60,7 +69,7 @@ export class ServerAnswerCache implements AnswerCache {
   }
 
   set(sql: string, maxRows: number | undefined, answer: Answer): void {
-    if (answer.rows.length > MAX_ROWS) return;
+    if (this.writers > 0 || answer.rows.length > MAX_ROWS) return;
     this.entries.set(`${maxRows ?? ''}\0${sql}`, answer);
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
   }

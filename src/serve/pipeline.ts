@@ -27,6 +27,13 @@ export interface SourceStatus {
   problems: { uri: string; status: string; note: string }[];
 }
 
+/** Who keeps answers that a write makes stale (the server's answer cache). */
+export interface WriteListener {
+  beginWrite(): void;
+  /** `changed`: the writes may have changed what some query answers. */
+  endWrite(changed: boolean): void;
+}
+
 /** What the last pass did, for /api/health and the log. */
 export interface PassSummary {
   readonly at: string;
@@ -60,8 +67,8 @@ export class Pipeline {
     private readonly rules: RuleFiles,
     private readonly metrics: Metrics,
     private readonly log: (line: string) => void,
-    /** Told whenever a write may have changed what a query answers. */
-    private readonly changed: () => void = () => undefined,
+    /** Told when writes begin and end, and whether they changed what a query answers. */
+    private readonly writes: WriteListener = { beginWrite: () => undefined, endWrite: () => undefined },
   ) {
     this.sources = config.sources.map((path) => ({
       path,
@@ -106,6 +113,23 @@ export class Pipeline {
 
   /** One pass: ingest each source, analytics and detection if anything arrived, retention hourly. */
   async pass(): Promise<PassSummary> {
+    this.writes.beginWrite();
+    let changed = false;
+    try {
+      const summary = await this.passWrites();
+      changed =
+        summary.tuplesStored > 0 ||
+        (summary.analytics?.rebuiltFrom ?? null) !== null ||
+        Object.values(summary.retention ?? {}).some((n) => n > 0) ||
+        Boolean(summary.detect?.raised);
+      return summary;
+    } finally {
+      // Until here, a pass may have committed some batches and not others: no answer is kept.
+      this.writes.endWrite(changed || this.last === null);
+    }
+  }
+
+  private async passWrites(): Promise<PassSummary> {
     const started = performance.now();
     let stored = 0;
     for (const s of this.sources) {
@@ -156,13 +180,6 @@ export class Pipeline {
       const n = Object.values(retention).reduce((a, b) => a + b, 0);
       if (n > 0) this.log(`retention: deleted ${n} rows older than ${this.config.retention / HOUR} h`);
     }
-    if (
-      stored > 0 ||
-      first ||
-      (retention && Object.values(retention).some((n) => n > 0)) ||
-      detection?.raised
-    )
-      this.changed();
     await this.refreshFigures();
     this.last = {
       at: new Date().toISOString(),
@@ -177,6 +194,18 @@ export class Pipeline {
 
   /** Runs the configured rules (all windows again after reset); the caller holds `exclusive`. */
   async detect(options: { from?: Date; to?: Date; reset?: boolean } = {}): Promise<DetectSummary> {
+    this.writes.beginWrite();
+    let changed = Boolean(options.reset);
+    try {
+      const summary = await this.detectWrites(options);
+      changed ||= summary.raised > 0;
+      return summary;
+    } finally {
+      this.writes.endWrite(changed);
+    }
+  }
+
+  private async detectWrites(options: { from?: Date; to?: Date; reset?: boolean }): Promise<DetectSummary> {
     const cache = await readKqlCache(this.store);
     const set = checkRules(
       { ...this.rules, allowList: mergeAllowLists(this.rules.allowList, this.config.allowList) },
@@ -188,7 +217,6 @@ export class Pipeline {
       ...(options.to ? { to: options.to } : {}),
     });
     await saveKqlCache(this.store, cache);
-    if (summary.raised || options.reset) this.changed();
     for (const r of summary.rules) if (r.error) this.log(`detect: rule ${r.ruleId} failed: ${r.error}`);
     if (summary.raised) this.log(`detect: ${summary.raised} new alerts`);
     await this.refreshFigures();

@@ -69,7 +69,7 @@ export async function startServer(
   const store = await openForCommand('serve', { path: config.db });
   const metrics = new Metrics();
   const cache = new ServerAnswerCache();
-  const pipeline = new Pipeline(store, config, rules, metrics, log, () => cache.invalidate());
+  const pipeline = new Pipeline(store, config, rules, metrics, log, cache);
   const ctx: ApiContext = {
     gate: new QueryGate(QUERY_SLOTS),
     cache,
