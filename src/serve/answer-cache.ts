@@ -18,11 +18,13 @@ export class ServerAnswerCache implements AnswerCache, WriteListener {
   private readonly timeless = new Map<string, CompiledKql>();
   /** Texts known to depend on now(), compiled once each time without a second look. */
   private readonly timed = new Set<string>();
+  /** Texts seen once: a query asked only once never pays for the second compilation. */
+  private readonly seen = new Set<string>();
   hits = 0;
 
   /**
    * Kusto's analyzer costs 5 to 20 ms a query, as much as a dashboard query's run. A query is
-   * compiled a second time, at another now, the first time it is seen: when the SQL is the same,
+   * compiled a second time, at another now, the second time it is seen: when the SQL is the same,
    * it does not depend on now() (no ago(), no now()) and the text alone is the key from then on.
    * The data version does not matter here: compilation reads only the schema.
    */
@@ -35,6 +37,11 @@ export class ServerAnswerCache implements AnswerCache, WriteListener {
     }
     const compiled = compileKql(kql, now);
     if (this.timed.has(kql)) return compiled;
+    if (!this.seen.has(kql)) {
+      this.seen.add(kql);
+      if (this.seen.size > MAX_ENTRIES) this.seen.delete(this.seen.values().next().value!);
+      return compiled;
+    }
     if (compileKql(kql, new Date(now.getTime() + 86_400_123)).sql === compiled.sql) {
       this.timeless.set(kql, compiled);
       if (this.timeless.size > MAX_ENTRIES) this.timeless.delete(this.timeless.keys().next().value!);

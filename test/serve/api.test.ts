@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { answerKql } from '../../src/kql/answer.js';
 import { DEFAULT_CONFIG, type ServeConfig } from '../../src/serve/config.js';
 import { startServer, ServeError, type RunningServer } from '../../src/serve/server.js';
+import { serverFilePath } from '../../src/serve/server-file.js';
 import { openDuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
 import { copyDb, estate } from './estate.js';
 
@@ -263,9 +264,15 @@ test('a query past the time limit is cancelled and answered as such; the server 
 
 test('a token is required on every request when set, compared whole', async () => {
   const token = 'Zq8-test-token-0123456789';
-  const guarded = await startServer(config({ db: await copyDb('token'), token }), () => undefined);
+  const logged: string[] = [];
+  const guarded = await startServer(config({ db: await copyDb('token'), token }), (line) =>
+    logged.push(line),
+  );
   try {
     const p = guarded.port;
+    const file = readFileSync(serverFilePath(await copyDb('token')), 'utf8');
+    assert.equal(JSON.parse(file).tokenRequired, true);
+    assert.ok(!file.includes(token), 'the file beside the database does not hold the token');
     assert.equal((await get('/api/health', {}, p)).status, 401);
     assert.equal((await get('/', {}, p)).status, 401);
     assert.equal((await get('/api/health', { Authorization: 'Bearer wrong' }, p)).status, 401);
@@ -285,6 +292,7 @@ test('a token is required on every request when set, compared whole', async () =
   } finally {
     await guarded.close();
   }
+  assert.ok(!logged.some((l) => l.includes(token)), 'the token never reaches the log');
 });
 
 test('binding beyond loopback without a token refuses to start', async () => {
@@ -292,4 +300,30 @@ test('binding beyond loopback without a token refuses to start', async () => {
     () => startServer(config({ db: '/nonexistent/never-opened.duckdb', host: '0.0.0.0' }), () => undefined),
     (err: Error) => err instanceof ServeError && /give a token/.test(err.message),
   );
+});
+
+test('a query whose client goes away is cancelled, not run to the end', async () => {
+  const errorsBefore = server.metrics.queryErrors;
+  const queriesBefore = server.metrics.queries;
+  // About 15 s of work on this estate if it ran to the end.
+  const heavy =
+    'FlowTuples | join kind=inner (FlowTuples) on SrcIp | join kind=inner (FlowTuples) on SrcIp | count';
+  const req = request({
+    host: '127.0.0.1',
+    port: server.port,
+    method: 'POST',
+    path: '/api/query',
+    headers: { 'Content-Type': 'application/json' },
+  });
+  req.on('error', () => undefined);
+  req.end(JSON.stringify({ kql: heavy }));
+  await new Promise((r) => setTimeout(r, 500));
+  req.destroy();
+  // The interrupted query ends as an error (a completed one would count as a success).
+  for (let i = 0; i < 600 && server.metrics.queries === queriesBefore; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  assert.equal(server.metrics.queries, queriesBefore + 1);
+  assert.equal(server.metrics.queryErrors, errorsBefore + 1);
+  const ok = (await post('/api/query', { kql: 'FlowTuples | count' })).json();
+  assert.equal(ok.error, null);
 });
