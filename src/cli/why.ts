@@ -1,5 +1,5 @@
 import { checkWhy, why, type WhyAnswer, type WhyQuestion } from '../analytics/why.js';
-import { answerKql } from '../kql/answer.js';
+import { answerKql, answerObjects } from '../kql/answer.js';
 import { readServerFile } from '../serve/server-file.js';
 import { dbPath, UsageError, type Command } from './command.js';
 import { openForCommand } from './open-db.js';
@@ -65,7 +65,7 @@ Examples:
         answer = await why(q, async (kql) => {
           const a = await answerKql(store, kql, new Date());
           if (a.error) throw new Error(a.error.message);
-          return a.rows.map((r) => Object.fromEntries(a.columns.map((c, i) => [c.name, r[i]])));
+          return answerObjects(a);
         });
       } finally {
         store.close();

@@ -77,3 +77,8 @@ export async function answerKql(
     return failed((err as Error).message);
   }
 }
+
+/** An answer's rows as objects keyed by column name. */
+export function answerObjects(a: Answer): Record<string, unknown>[] {
+  return a.rows.map((r) => Object.fromEntries(a.columns.map((c, i) => [c.name, r[i]])));
+}

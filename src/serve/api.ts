@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { why, checkWhy, type WhyQuestion } from '../analytics/why.js';
-import { answerKql, failed, type Answer } from '../kql/answer.js';
+import { answerKql, answerObjects, failed, type Answer } from '../kql/answer.js';
 import { REPORT } from '../cli/report-queries.js';
 import { KUSTO_TYPES } from '../kql/kusto-language.js';
 import { publicColumns, tables } from '../schema/tables.js';
@@ -193,7 +193,7 @@ export async function getAlerts(
   ].join('\n');
   const answer = await runQuery(ctx, kql, new Date(), Math.min(limit, ctx.config.maxRows), res);
   if (answer.error) throw new HttpError(500, answer.error.message);
-  sendJson(res, 200, { alerts: objects(answer), truncated: answer.truncated ?? false, kql });
+  sendJson(res, 200, { alerts: answerObjects(answer), truncated: answer.truncated ?? false, kql });
 }
 
 /** GET /api/alerts/:id/evidence : the alert, and the rows its Evidence query returns now. */
@@ -206,7 +206,7 @@ export async function getEvidence(
   if (!/^[\w.:-]{1,200}$/.test(id)) throw new HttpError(400, 'not an alert id');
   const found = await runQuery(ctx, `Alerts | where AlertId == ${JSON.stringify(id)}`, new Date(), 1, res);
   if (found.error) throw new HttpError(500, found.error.message);
-  const alert = objects(found)[0];
+  const alert = answerObjects(found)[0];
   if (!alert) throw new HttpError(404, `no alert ${id}`);
   const evidence = await runQuery(ctx, String(alert.Evidence), new Date(), ctx.config.maxRows, res);
   sendJson(res, 200, { alert, evidence });
@@ -233,7 +233,7 @@ export async function getWhy(
   const answer = await why(q, async (kql) => {
     const a = await runQuery(ctx, kql, new Date(), ctx.config.maxRows, res);
     if (a.error) throw new HttpError(500, a.error.message);
-    return objects(a);
+    return answerObjects(a);
   });
   sendJson(res, 200, answer);
 }
@@ -249,7 +249,7 @@ export async function getSources(ctx: ApiContext, _req: IncomingMessage, res: Se
     sources: ctx.pipeline.sources,
     lagSeconds: ctx.metrics.lagSeconds,
     lastPass: ctx.pipeline.last,
-    errors: objects(errors),
+    errors: answerObjects(errors),
     errorsKql: kql,
   });
 }
@@ -289,9 +289,4 @@ export async function postDetect(ctx: ApiContext, req: IncomingMessage, res: Ser
     ctx.pipeline.detect({ ...(from ? { from } : {}), ...(to ? { to } : {}), reset: body.reset === true }),
   );
   sendJson(res, 200, summary);
-}
-
-/** An answer's rows as objects keyed by column name. */
-function objects(a: Answer): Record<string, unknown>[] {
-  return a.rows.map((r) => Object.fromEntries(a.columns.map((c, i) => [c.name, r[i]])));
 }

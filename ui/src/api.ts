@@ -1,4 +1,7 @@
-/** The server's answer to a query (POST /api/query): the `vnetflow query --jsonl` shape. */
+/**
+ * The server's answer to a query (POST /api/query): the `vnetflow query --jsonl` shape, as
+ * src/kql/answer.ts defines it (the page is compiled apart from the server, so it says it again).
+ */
 export interface Answer {
   columns: { name: string; type: string }[];
   rows: unknown[][];

@@ -342,7 +342,7 @@ function topology(el: HTMLElement, a: Answer): Promise<void> {
           layout: 'force',
           // Laid out at once: an animated layout would keep the page busy for seconds.
           force: { repulsion: 500, edgeLength: 140, layoutAnimation: false },
-        zoom: 0.75,
+          zoom: 0.75,
           roam: true,
           label: { show: true, position: 'bottom' },
           categories: cats.map((name) => ({ name })),
