@@ -12,7 +12,7 @@
  *       analysed and detected, against the hour it stands for.
  * BENCH_DIR keeps the day between runs.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -49,25 +49,52 @@ const tuples = (
 console.log(`data set: ${tuples.toLocaleString('en-US')} tuples, one day`);
 
 // (a) the overview in Chromium.
-const server = await startServer({ ...DEFAULT_CONFIG, db, port: 0 }, () => undefined);
-while (!server.pipeline.last) await new Promise((r) => setTimeout(r, 50));
+// The server in a process of its own, as deployed (in this one, Playwright's traffic would share
+// its event loop).
+const served = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const servedUrl = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  served.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    const m = /vnetflow serve: (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]);
+  });
+  served.on('exit', (code) => reject(new Error(`vnetflow serve exited ${code}`)));
+});
+// Its first pass (analytics and detection are up to date: nothing to do) ends before we measure.
+while (
+  !((await (await fetch(new URL('/api/health', servedUrl))).json()) as { lastPass: string | null }).lastPass
+)
+  await new Promise((r) => setTimeout(r, 100));
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 const loads: number[] = [];
+const marks: number[] = [];
 let cold = 0;
+let coldMark = 0;
 let queryTimes: { name: string; ms: number }[] = [];
 let draws: { name: string; ms: number }[] = [];
 for (let round = 0; round < 6; round++) {
   await page.goto('about:blank');
   const started = performance.now();
-  await page.goto(`${server.url}#/overview`);
+  await page.goto(`${servedUrl}#/overview`);
   await page.waitForSelector('#app[data-ready="true"]', { timeout: 120_000 });
   await page.waitForSelector('[data-drawn="map"]', { timeout: 120_000 });
   const ms = performance.now() - started;
   // The first load compiles every query and fills the server's answer cache; the next ones are
   // what a user who comes back to the dashboard sees while no new data has arrived.
-  if (round === 0) cold = ms;
-  else loads.push(ms);
+  // The page's own mark: from the start of the navigation, as the browser's performance timeline
+  // counts (Playwright's own round trips and the new renderer process left out).
+  const mark = await page.evaluate(
+    () => performance.getEntriesByName('vnetflow:overview-drawn')[0]?.startTime ?? NaN,
+  );
+  if (round === 0) [cold, coldMark] = [ms, mark];
+  else {
+    loads.push(ms);
+    marks.push(mark);
+  }
   draws = await page.evaluate(() =>
     performance.getEntriesByType('measure').map((e) => ({ name: e.name, ms: e.duration })),
   );
@@ -78,9 +105,16 @@ for (let round = 0; round < 6; round++) {
   );
 }
 await browser.close();
+served.kill('SIGINT');
+await new Promise((r) => served.on('exit', r));
+const server = await startServer({ ...DEFAULT_CONFIG, db, port: 0 }, () => undefined);
+while (!server.pipeline.last) await new Promise((r) => setTimeout(r, 50));
 console.log('');
 console.log(
-  `(a) overview fully drawn in Chromium: first load ${cold.toFixed(0)} ms, then median ${median(loads).toFixed(0)} ms over ${loads.length} loads (target < 1000 ms)`,
+  `(a) overview fully drawn in Chromium: first load ${coldMark.toFixed(0)} ms, then median ${median(marks).toFixed(0)} ms over ${marks.length} loads (target < 1000 ms)`,
+);
+console.log(
+  `    the same seen from Playwright (its round trips and the new page's process included): ${cold.toFixed(0)} ms, then ${median(loads).toFixed(0)} ms`,
 );
 console.log(
   `    drawing its ${draws.length} charts took ${draws.reduce((t, d) => t + d.ms, 0).toFixed(0)} ms of the page's main thread (slowest: ${draws

@@ -25,15 +25,12 @@ const pkg = (name: string): string => dirname(require.resolve(`${name}/package.j
  * URL prefixes and the folders they serve, most specific first. The UI's own code is compiled
  * to dist/ui; the libraries it uses are served from their packages as installed (no copy, no
  * CDN): Monaco's AMD build with monaco-kusto laid into vs/language/kusto, as monaco-kusto's
- * copyMonacoFilesAMD lays them out, ECharts, the world map and its TopoJSON reader.
+ * copyMonacoFilesAMD lays them out. ECharts and the world map are built into dist/ui.
  */
 function roots(): { prefix: string; dir: string }[] {
   return [
     { prefix: '/vendor/monaco/vs/language/kusto/', dir: join(pkg('@kusto/monaco-kusto'), 'release', 'min') },
     { prefix: '/vendor/monaco/vs/', dir: join(pkg('monaco-editor'), 'min', 'vs') },
-    { prefix: '/vendor/echarts/', dir: join(pkg('echarts'), 'dist') },
-    { prefix: '/vendor/world/', dir: pkg('world-atlas') },
-    { prefix: '/vendor/topojson/', dir: join(pkg('topojson-client'), 'dist') },
     { prefix: '/ui/', dir: uiDir() },
   ];
 }

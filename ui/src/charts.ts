@@ -29,12 +29,12 @@ export function disposeCharts(root: Element): void {
 }
 
 /**
- * ECharts, once its script has run. The page loads it `async`, so the queries start while its
- * megabyte is still being parsed; drawing waits for it.
+ * ECharts, once its script has run. The page loads it `async`, so the queries start while it is
+ * still being parsed; drawing waits for it.
  */
 export const echartsReady: Promise<void> = new Promise((resolve, reject) => {
   if (typeof echarts !== 'undefined') return resolve();
-  const script = document.querySelector('script[src$="echarts.min.js"]');
+  const script = document.querySelector('script[src$="/echarts.js"]');
   if (!script) return reject(new Error('the page has no ECharts script'));
   script.addEventListener('load', () => resolve());
   script.addEventListener('error', () => reject(new Error('could not load ECharts')));
