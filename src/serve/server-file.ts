@@ -38,7 +38,25 @@ export function readServerFile(db: string): ServerFile | null {
     return null;
   }
   if (!Number.isInteger(info?.pid) || typeof info.url !== 'string') return null;
-  return isAlive(info.pid) ? info : null;
+  return isAlive(info.pid) && runsServe(info.pid) ? info : null;
+}
+
+/**
+ * Whether that PID still runs a server (and not a process that got the PID of one killed with -9).
+ * Where /proc cannot say (another OS, another user's process), it is taken to be one.
+ */
+function runsServe(pid: number): boolean {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return true;
+  }
+  // A server is a Node process; when it is the vnetflow CLI, its command is serve (or demo --serve).
+  // Anything else embedding startServer (the tests, bench:serve) counts too.
+  if (!/node/.test(argv[0] ?? '')) return false;
+  const cli = argv.findIndex((a) => /(^|\/)(vnetflow|main\.js)$/.test(a));
+  return cli < 0 || argv.slice(cli + 1).some((a) => a === 'serve' || a === '--serve');
 }
 
 export function isAlive(pid: number): boolean {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { answerKql } from '../../src/kql/answer.js';
 import { ConfigError, DEFAULT_CONFIG, readConfig } from '../../src/serve/config.js';
 import { startServer } from '../../src/serve/server.js';
-import { serverFilePath } from '../../src/serve/server-file.js';
+import { readServerFile, serverFilePath, writeServerFile } from '../../src/serve/server-file.js';
 import { applyRetention } from '../../src/store/duckdb/retention.js';
 import { openDuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
 import { CLI, tempDir } from '../helpers.js';
@@ -249,4 +249,22 @@ test('the config file: relative paths, durations, and every mistake with its lin
   const open = cli(['serve', '--host', '0.0.0.0', '--db', join(dir, 'x.duckdb')]);
   assert.equal(open.status, 2);
   assert.match(open.stderr, /give a token/);
+});
+
+test('a server file left by a killed server is ignored, even when its PID was given to another program', async () => {
+  const db = await copyDb('stale');
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    writeServerFile(db, {
+      pid: other.pid!,
+      url: 'http://127.0.0.1:9/',
+      startedAt: new Date().toISOString(),
+      tokenRequired: false,
+    });
+    assert.equal(readServerFile(db), null);
+    const q = cli(['query', '--db', db, 'FlowTuples | count']);
+    assert.equal(q.status, 0, q.stderr);
+  } finally {
+    other.kill();
+  }
 });
