@@ -34,6 +34,16 @@ export class QueryGate {
     if (next) next();
     else this.slots++;
   }
+
+  /** Runs fn in a slot, waiting for one first. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    await this.enter();
+    try {
+      return await fn();
+    } finally {
+      this.leave();
+    }
+  }
 }
 
 /** What the handlers share. */
@@ -64,21 +74,10 @@ export async function runQuery(
   maxRows: number,
   res: ServerResponse | null,
 ): Promise<Answer> {
-  await ctx.gate.enter();
-  try {
-    return await runOnSession(ctx, kql, now, maxRows, res);
-  } finally {
-    ctx.gate.leave();
-  }
+  return ctx.gate.run(() => runOnSession(ctx, kql, now, maxRows, res));
 }
 
-async function runOnSession(
-  ctx: ApiContext,
-  kql: string,
-  now: Date,
-  maxRows: number,
-  res: ServerResponse | null,
-): Promise<Answer> {
+async function runOnSession(...[ctx, kql, now, maxRows, res]: Parameters<typeof runQuery>): Promise<Answer> {
   const session = await ctx.store.session();
   let why: string | null = null;
   const stop = (reason: string): void => {
