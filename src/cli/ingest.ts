@@ -3,7 +3,9 @@ import { REFERENCE_KINDS, type ReferenceKind } from '../enrich/reference.js';
 import { formatAnalytics, intervalMinutes } from './analytics.js';
 import { DEFAULT_BATCH_MB, ingest } from '../ingest/ingest.js';
 import type { IngestSummary } from '../ingest/summary.js';
-import { FileSource } from '../sources/file/file-source.js';
+import { openSources } from '../sources/registry.js';
+import { AzureBlobSource } from '../sources/azure-blob/azure-blob-source.js';
+import type { OperationCounts } from '../sources/azure-blob/storage.js';
 import { openForCommand } from './open-db.js';
 import { prefetched } from '../sources/prefetch.js';
 import { detect, type DetectSummary } from '../detect/detect.js';
@@ -90,10 +92,9 @@ Examples:
     const minutes = intervalMinutes(values.interval, 'ingest');
     // Rules are read before any data: a mistyped --rules directory fails at once.
     const rules = values['no-detect'] ? null : ruleFiles((values.rules as string[] | undefined) ?? []);
-    const files = new FileSource(positionals);
-    await files.check();
-    // The walk runs while the database opens.
-    const source = prefetched(files);
+    const opened = await openSources(positionals, { mode: 'once' });
+    // The walk (or the storage listing) runs while the database opens.
+    const sources = opened.map(prefetched);
     const store = await openForCommand('ingest', {
       path: dbPath(values.db as string | undefined),
       memoryLimit: INGEST_MEMORY_LIMIT,
@@ -122,7 +123,7 @@ Examples:
       const summary = await ingest({
         ...(kind ? { kind: kind as ReferenceKind | 'flow-logs' } : {}),
         store,
-        sources: [source],
+        sources,
         batchBytes: Math.round(batchMb * 1024 * 1024),
         maxInflatedBytes: Math.round(maxFileMb * 1024 * 1024),
         onProgress: (p) => bar.update(p),
@@ -132,18 +133,21 @@ Examples:
         ? null
         : await buildAnalytics(store, { intervalMinutes: minutes });
       const detection = rules ? await detectAfterIngest(store, rules) : null;
+      const storage = storageCounts(opened);
       if (values.json) {
-        const { sources, ...totals } = summary;
-        const problems = sources.filter((s) => s.note && s.status !== 'loaded');
+        const { sources: list, ...totals } = summary;
+        const problems = list.filter((s) => s.note && s.status !== 'loaded');
         console.log(
           JSON.stringify({
             ...(values.verbose ? summary : { ...totals, problems }),
+            ...(Object.keys(storage).length ? { storage } : {}),
             analytics,
             detect: detection,
           }),
         );
       } else {
         console.log(formatSummary(summary, Boolean(values.verbose)));
+        for (const [where, c] of Object.entries(storage)) console.log(formatStorage(where, c));
         if (analytics) console.log(formatAnalytics(analytics));
         if (detection) console.log(formatDetect(detection).split('\n')[0]);
       }
@@ -156,6 +160,19 @@ Examples:
     }
   },
 };
+
+/** The storage operations of each blob source of the run, by its location (no secret in it). */
+function storageCounts(sources: readonly unknown[]): Record<string, OperationCounts> {
+  const out: Record<string, OperationCounts> = {};
+  for (const s of sources) if (s instanceof AzureBlobSource) out[s.location.display] = s.counts();
+  return out;
+}
+
+/** One line on what a blob source cost: Azure bills per operation. */
+export function formatStorage(where: string, c: OperationCounts): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return `storage   ${where}: ${n(c.list)} list, ${n(c.blockList)} block-list, ${n(c.read)} read operations (${(c.bytesRead / 1048576).toFixed(1)} MiB)${c.retries ? `, ${n(c.retries)} retried (${n(c.throttled)} throttled)` : ''}`;
+}
 
 /** The human summary of an ingest run. */
 export function formatSummary(s: IngestSummary, verbose: boolean): string {

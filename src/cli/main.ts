@@ -98,11 +98,17 @@ main(process.argv.slice(2)).then(
       err instanceof UsageError ||
       name === 'UnreadablePathError' ||
       name === 'MissingDatabaseError' ||
-      name === 'ServeError'
+      name === 'ServeError' ||
+      name === 'BlobLocationError'
     ) {
       console.error((err as Error).message);
       process.exitCode = 2;
-    } else if (name === 'ServerOwnsDatabaseError' || name === 'DatabaseBusyError' || name === 'RemoteError') {
+    } else if (
+      name === 'ServerOwnsDatabaseError' ||
+      name === 'DatabaseBusyError' ||
+      name === 'RemoteError' ||
+      name === 'StorageError'
+    ) {
       console.error((err as Error).message);
       process.exitCode = 1;
     } else if (/could not set lock on file/i.test((err as Error)?.message ?? '')) {

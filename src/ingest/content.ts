@@ -17,6 +17,8 @@ export interface Content {
   /** Set when a damaged gzip stream was only partly decompressed. */
   readonly damage?: string;
   read(start: number, end: number): Promise<Buffer>;
+  /** The item's own identity of bytes [0, end) (see SourceItem.prefixFingerprint); offsets of plain content only. */
+  prefixFingerprint?(end: number): Promise<string | null>;
   /** Drops cached bytes; later reads (rare: only to locate errors) go back to the source. */
   release(): void;
   /** Deletes what the content made on disk (a gzip file's inflated copy); no read may follow. */
@@ -66,7 +68,28 @@ export async function openContent(
   const headEnd = Math.min(item.size, EDGE);
   const head = await item.read(0, headEnd);
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return openGzip(item, tempDir, limits);
-  return fileContent(item.size, item.read.bind(item), head, item.localPath);
+  return fileContent(item.size, item.read.bind(item), head, item.localPath, {
+    release: () => item.release?.(),
+    ...(item.prefixFingerprint ? { prefixFingerprint: item.prefixFingerprint.bind(item) } : {}),
+  });
+}
+
+/**
+ * An item's bytes read on demand, with nothing read up front: for a grown blob whose checkpoint
+ * already says what it is, only the new bytes are fetched.
+ */
+export function lazyContent(item: SourceItem): Content {
+  return {
+    length: item.size,
+    gzip: false,
+    read: (start, end) =>
+      start >= Math.min(end, item.size)
+        ? Promise.resolve(Buffer.alloc(0))
+        : item.read(start, Math.min(end, item.size)),
+    release: () => item.release?.(),
+    dispose: () => Promise.resolve(item.release?.()),
+    ...(item.prefixFingerprint ? { prefixFingerprint: item.prefixFingerprint.bind(item) } : {}),
+  };
 }
 
 /** Bytes read from a file (or a source's ranged reads), with its head and tail kept in memory. */
@@ -75,7 +98,7 @@ async function fileContent(
   readRange: (start: number, end: number) => Promise<Buffer>,
   firstBytes: Buffer | null,
   directPath: string | undefined,
-  extra: Partial<Pick<Content, 'gzip' | 'damage' | 'dispose'>> = {},
+  extra: Partial<Pick<Content, 'gzip' | 'damage' | 'dispose' | 'release' | 'prefixFingerprint'>> = {},
 ): Promise<Content> {
   const headEnd = Math.min(size, EDGE);
   let head: Buffer | null = firstBytes ?? (await readRange(0, headEnd));
@@ -92,12 +115,16 @@ async function fileContent(
       if (tail && start >= tailStart) return tail.subarray(start - tailStart, stop - tailStart);
       return readRange(start, stop);
     },
+    ...extra,
     release: () => {
       head = null;
       tail = null;
+      extra.release?.();
     },
-    dispose: () => Promise.resolve(),
-    ...extra,
+    dispose: async () => {
+      extra.release?.();
+      await extra.dispose?.();
+    },
   };
 }
 
@@ -157,6 +184,8 @@ async function openGzip(item: SourceItem, tempDir: string, limits: InflateLimits
     damage = e.message;
   }
   closeSync(fd);
+  // The compressed bytes are read once; what a source cached of them is of no further use.
+  item.release?.();
   return fileContent(out, (start, end) => readFileRange(path, start, end), null, path, {
     gzip: true,
     ...(damage ? { damage: `gzip stream damaged (${damage}); read the ${out} bytes that decompress` } : {}),
@@ -180,6 +209,8 @@ const WINDOW = 64 * 1024;
  * grown 100 MB blob to 128 KiB of reading.
  */
 export async function fingerprint(content: Content, end: number): Promise<string> {
+  const cheap = content.gzip ? null : await content.prefixFingerprint?.(end);
+  if (cheap) return cheap;
   const hash = createHash('sha1');
   hash.update(await content.read(0, Math.min(WINDOW, end)));
   hash.update(await content.read(Math.max(0, end - WINDOW), end));

@@ -1,11 +1,18 @@
 import { rm } from 'node:fs/promises';
 import type { FlowFormat } from '../formats/format.js';
 import { closingBracket, type Framing } from '../formats/framing.js';
-import { detect } from '../formats/registry.js';
+import { detect, formats } from '../formats/registry.js';
 import { detectReference, type ReferenceKind } from '../enrich/reference.js';
 import type { SourceItem } from '../sources/source.js';
 import type { Checkpoint } from './checkpoint.js';
-import { fingerprint, InflateLimitError, openContent, type Content, type InflateLimits } from './content.js';
+import {
+  fingerprint,
+  InflateLimitError,
+  lazyContent,
+  openContent,
+  type Content,
+  type InflateLimits,
+} from './content.js';
 import { cutRaw, type ErrorRow } from './errors.js';
 import { frameInNode, type Part } from './frame.js';
 import type { FramedRecords } from './framed-records.js';
@@ -96,6 +103,8 @@ export async function prepare(
   const { tempDir, forceNode = false, forceKind } = options;
   if (!forceNode && cp && cp.size === item.size && cp.mtimeMs === item.mtimeMs)
     return { kind: 'unchanged', item };
+  const grown = await grownFromBlocks(item, cp, options);
+  if (grown) return grown;
   let content: Content;
   try {
     content = await openContent(item, tempDir, options.inflate);
@@ -186,6 +195,40 @@ async function prepareContent(
     }
   }
   return framed(item, det.format, det.framing, content, from, recBase, mode, errors, tempDir, complete);
+}
+
+/**
+ * A grown blob whose checkpointed prefix is unchanged by its store's own account (the committed
+ * block list): its format is the checkpoint's, and only the bytes after the checkpoint are
+ * fetched, in one ranged read. Azure appends a block by committing a longer block list, with the
+ * record blocks before the `]}` block, so the new bytes are `,{record}...]}`. Null when this
+ * does not apply; the item then takes the usual path.
+ */
+async function grownFromBlocks(
+  item: SourceItem,
+  cp: Checkpoint | undefined,
+  options: PrepareOptions,
+): Promise<Prepared | NotReady | null> {
+  if (!item.prefixFingerprint || !cp?.format || options.forceNode) return null;
+  if (options.forceKind && options.forceKind !== 'flow-logs') return null;
+  if (cp.consumedOffset <= 0 || cp.consumedOffset > item.size) return null;
+  const format = Object.values(formats).find((f) => f.name === cp.format);
+  if (!format || (await item.prefixFingerprint(cp.consumedOffset)) !== cp.fingerprint) return null;
+  const content = lazyContent(item);
+  const rest = await content.read(cp.consumedOffset, item.size);
+  if (!/\]\s*\}\s*$/.test(rest.subarray(-64).toString('latin1'))) return null;
+  return framed(
+    item,
+    format,
+    'records',
+    content,
+    cp.consumedOffset,
+    cp.recordsConsumed,
+    'grown',
+    [],
+    options.tempDir,
+    false,
+  );
 }
 
 /** An item framed in Node (see frame.ts): raw parts for a large complete blob, else checked records. */

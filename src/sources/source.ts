@@ -19,6 +19,14 @@ export interface SourceItem {
   readonly pathInfo: PathInfo;
   /** Reads raw (possibly compressed) bytes [start, end). */
   read(start: number, end: number): Promise<Buffer>;
+  /**
+   * A cheap identity of bytes [0, end), when the store can give one without reading them (a block
+   * blob's committed block list); null when it cannot. Checkpoints of items that have it use it,
+   * so checking a grown blob costs one call instead of reading its first and last 64 KiB.
+   */
+  prefixFingerprint?(end: number): Promise<string | null>;
+  /** Drops bytes the item keeps in memory (a blob's last ranged read). */
+  release?(): void;
 }
 
 /** Something a source found but will not read, with the reason (shown in the summary). */
