@@ -27,11 +27,17 @@ const INGEST_MEMORY_LIMIT = '192MB';
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'read flow logs and reference data (topology, tags, threat intel, DNS logs) into the database',
-  help: `Usage: vnetflow ingest [--db FILE] [--json] [--verbose] [--kind K] PATH...
+  help: `Usage: vnetflow ingest [--db FILE] [--json] [--verbose] [--kind K] PATH|URL...
 
 Reads VNet flow logs (v4), NSG flow logs (v1, v2) and the flattened one-tuple-per-object form,
 as .json, .json.gz or NDJSON, from files or whole directory trees in the Azure storage layout
 (.../y=YYYY/m=MM/d=DD/h=HH/m=00/macAddress=.../PT1H.json). Formats are recognised by content.
+
+A storage container is read in place: az://ACCOUNT/CONTAINER[/PREFIX] (signed in with
+DefaultAzureCredential: az login, a managed or workload identity, a service principal in the
+environment; or through AZURE_STORAGE_CONNECTION_STRING when set, which is how Azurite is
+reached), or https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX]?SAS. A grown blob costs
+one block-list call and one ranged read; the storage operations are printed (docs/sources.md).
 
 Reference data comes the same way: ARM resources (az resource list, Resource Graph, the
 generator's topology.json), Azure service tags (ServiceTags_Public JSON), threat intel (STIX 2.1
@@ -68,6 +74,7 @@ read, 2 usage error or a path that does not exist.
 
 Examples:
   vnetflow ingest ./flowlogs
+  vnetflow ingest az://flowlogsacct/insights-logs-flowlogflowevent
   vnetflow ingest --db /data/vnet.duckdb --json insights-logs-flowlogflowevent/
   vnetflow sql "SELECT Reason, count(*) FROM IngestErrors GROUP BY ALL"`,
   async run(argv) {

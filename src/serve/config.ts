@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { EMPTY_ALLOW_LIST, parseAllowList, type AllowList } from '../detect/allow-list.js';
 import { parseDuration } from '../detect/duration.js';
 import { readYaml } from '../detect/yaml-file.js';
+import { isBlobSpec } from '../sources/azure-blob/location.js';
 
 /** Everything `vnetflow serve` runs with: the config file's values under the command line's. */
 export interface ServeConfig {
@@ -12,7 +13,7 @@ export interface ServeConfig {
   port: number;
   /** Required on every request when set; required to bind anything but loopback. */
   token: string | null;
-  /** Directories or files to ingest from, again every `poll`. */
+  /** Directories, files or storage locations (az://, https://) to ingest from, again every `poll`. */
   sources: string[];
   /** Rule directories added to (or, with builtinRules false, instead of) the built-in rules. */
   rules: string[];
@@ -40,7 +41,7 @@ export const DEFAULT_CONFIG: Omit<ServeConfig, 'db'> = {
   builtinRules: true,
   allowList: EMPTY_ALLOW_LIST,
   analyticsInterval: 60,
-  poll: 30_000,
+  poll: 10_000,
   retention: null,
   queryTimeout: 60_000,
   maxRows: 10_000,
@@ -114,7 +115,8 @@ export function readConfig(file: string): Partial<ServeConfig> {
       bad([k], `${k} must be a list of paths`);
       return undefined;
     }
-    return (list as string[]).map((p) => resolve(base, p));
+    // Storage URLs (az://, https://) are locations, not paths relative to the file.
+    return (list as string[]).map((p) => (isBlobSpec(p) ? p : resolve(base, p)));
   };
   const duration = (k: string): number | undefined => {
     if (v[k] === undefined) return undefined;

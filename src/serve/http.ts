@@ -64,10 +64,14 @@ export function sendText(
 }
 
 /** Reads a JSON request body of at most `limit` bytes; anything else is a 4xx. */
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJson(
+  req: IncomingMessage,
+  limit: number,
+  types: RegExp = /^application\/json\b/i,
+): Promise<unknown> {
   const type = String(req.headers['content-type'] ?? '');
   // A cross-site form can post text/plain without a preflight; it cannot post application/json.
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'send the body as application/json');
+  if (!types.test(type)) throw new HttpError(415, 'send the body as application/json');
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) throw new HttpError(413, `the body is larger than ${limit} bytes`);
   const parts: Buffer[] = [];

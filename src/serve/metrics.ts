@@ -1,3 +1,5 @@
+import type { OperationCounts } from '../sources/azure-blob/storage.js';
+
 /**
  * The few figures an operator graphs, in Prometheus' text format (GET /metrics). Hand-written:
  * a counter and a histogram are a few lines, and prom-client would bring a registry, default
@@ -13,6 +15,11 @@ export class Metrics {
   queries = 0;
   queryErrors = 0;
   alertsByRule = new Map<string, number>();
+  /** Storage operations of each blob source, by its location. */
+  storage = new Map<string, OperationCounts>();
+  /** Event Grid BlobCreated events received, and those no source covers. */
+  blobEvents = 0;
+  blobEventsIgnored = 0;
   private readonly bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
   private readonly buckets = new Array<number>(this.bounds.length).fill(0);
   private latencySum = 0;
@@ -61,6 +68,35 @@ export class Metrics {
       'Stored alerts by rule.',
       [...this.alertsByRule].map(([rule, n]) => `vnetflow_alerts{rule="${label(rule)}"} ${n}`),
     );
+    const ops: string[] = [];
+    const retries: string[] = [];
+    for (const [source, c] of this.storage) {
+      const l = `source="${label(source)}"`;
+      ops.push(
+        `vnetflow_storage_operations_total{${l},kind="list"} ${c.list}`,
+        `vnetflow_storage_operations_total{${l},kind="block_list"} ${c.blockList}`,
+        `vnetflow_storage_operations_total{${l},kind="read"} ${c.read}`,
+      );
+      retries.push(`vnetflow_storage_retries_total{${l}} ${c.retries}`);
+    }
+    if (ops.length) {
+      metric(
+        'vnetflow_storage_operations_total',
+        'counter',
+        'Storage calls of each blob source (billed per call).',
+        ops,
+      );
+      metric(
+        'vnetflow_storage_retries_total',
+        'counter',
+        'Storage calls repeated after throttling or a fault.',
+        retries,
+      );
+    }
+    metric('vnetflow_blob_events_total', 'counter', 'Event Grid BlobCreated events received.', [
+      `vnetflow_blob_events_total ${this.blobEvents}`,
+      `vnetflow_blob_events_total{covered="false"} ${this.blobEventsIgnored}`,
+    ]);
     return `${out.join('\n')}\n`;
   }
 }

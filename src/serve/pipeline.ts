@@ -4,7 +4,11 @@ import { mergeAllowLists } from '../detect/allow-list.js';
 import { detect, type DetectSummary } from '../detect/detect.js';
 import { checkRules, type RuleFiles } from '../detect/load-rules.js';
 import { ingest } from '../ingest/ingest.js';
-import { FileSource } from '../sources/file/file-source.js';
+import { AzureBlobSource } from '../sources/azure-blob/azure-blob-source.js';
+import { isBlobSpec } from '../sources/azure-blob/location.js';
+import type { OperationCounts } from '../sources/azure-blob/storage.js';
+import { openSources } from '../sources/registry.js';
+import type { Source } from '../sources/source.js';
 import { readKqlCache, saveKqlCache } from '../store/duckdb/kql-cache-store.js';
 import { resetDetection } from '../store/duckdb/detect-store.js';
 import { applyRetention } from '../store/duckdb/retention.js';
@@ -14,7 +18,10 @@ import type { Metrics } from './metrics.js';
 
 /** What GET /api/sources says of one source. */
 export interface SourceStatus {
+  /** The directory, or the storage location with no secret in it (az://ACCOUNT/CONTAINER/PREFIX). */
   readonly path: string;
+  /** A blob source's storage operations since the server started (Azure bills per operation). */
+  storage?: OperationCounts;
   files: number;
   filesRead: number;
   filesRejected: number;
@@ -45,6 +52,11 @@ export interface PassSummary {
 }
 
 const HOUR = 3_600_000;
+/**
+ * A push starts a pass this long after it arrives: the events of one minute's blocks (a burst, one
+ * per NIC) are read by one pass instead of one each.
+ */
+const PUSH_DELAY_MS = 250;
 
 /**
  * The server's writer: every `poll`, ingest what is new in each source, then bring the Traffic
@@ -60,6 +72,10 @@ export class Pipeline {
   private lastRetention = 0;
   private stopping = false;
   private running: Promise<unknown> | null = null;
+  /** A push asked for a pass while one ran: the next starts as soon as it ends. */
+  private wakeRequested = false;
+  /** Blob sources live as long as the server: what they learnt (flow-log roots) carries over. */
+  private readonly blobSources = new Map<number, AzureBlobSource>();
 
   constructor(
     private readonly store: Store,
@@ -70,8 +86,11 @@ export class Pipeline {
     /** Told when writes begin and end, and whether they changed what a query answers. */
     private readonly writes: WriteListener = { beginWrite: () => undefined, endWrite: () => undefined },
   ) {
-    this.sources = config.sources.map((path) => ({
-      path,
+    config.sources.forEach((spec, i) => {
+      if (isBlobSpec(spec)) this.blobSources.set(i, new AzureBlobSource(spec, { mode: 'watch' }));
+    });
+    this.sources = config.sources.map((spec, i) => ({
+      path: this.blobSources.get(i)?.location.display ?? spec,
       files: 0,
       filesRead: 0,
       filesRejected: 0,
@@ -90,17 +109,42 @@ export class Pipeline {
     return next;
   }
 
-  /** The first pass now, then one every `poll` after the previous one ends. */
+  /** The first pass now, then one every `poll` after the previous one ends (or sooner, on a push). */
   start(): void {
-    const loop = async (): Promise<void> => {
-      if (this.stopping) return;
-      this.running = this.exclusive(() => this.pass()).catch((err: unknown) =>
-        this.log(`pass failed: ${(err as Error)?.message ?? String(err)}`),
-      );
-      await this.running;
-      if (!this.stopping) this.timer = setTimeout(() => void loop(), this.config.poll);
-    };
-    void loop();
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.stopping) return;
+    this.timer = null;
+    this.running = this.exclusive(() => this.pass()).catch((err: unknown) =>
+      this.log(`pass failed: ${(err as Error)?.message ?? String(err)}`),
+    );
+    await this.running;
+    if (this.stopping) return;
+    const soon = this.wakeRequested;
+    this.wakeRequested = false;
+    this.timer = setTimeout(() => void this.loop(), soon ? PUSH_DELAY_MS : this.config.poll);
+  }
+
+  /**
+   * A blob was written (an Event Grid BlobCreated event): the sources that cover it list it at
+   * their next pass, which starts within PUSH_DELAY_MS. Returns how many sources cover it.
+   */
+  push(account: string, container: string, name: string): number {
+    let covered = 0;
+    for (const source of this.blobSources.values())
+      if (source.covers(account, container, name)) {
+        source.notify(name);
+        covered++;
+      }
+    if (covered > 0 && !this.stopping) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.loop(), PUSH_DELAY_MS);
+      } else this.wakeRequested = true;
+    }
+    return covered;
   }
 
   /** Stops scheduling and waits for the pass under way (its batches commit or roll back whole). */
@@ -132,12 +176,13 @@ export class Pipeline {
   private async passWrites(): Promise<PassSummary> {
     const started = performance.now();
     let stored = 0;
-    for (const s of this.sources) {
+    for (const [i, s] of this.sources.entries()) {
       if (this.stopping) break;
+      const blob = this.blobSources.get(i);
       try {
-        const files = new FileSource([s.path]);
-        await files.check();
-        const summary = await ingest({ store: this.store, sources: [files] });
+        // A directory is walked afresh each pass (and checked: one removed since is this source's error).
+        const source: Source = blob ?? (await openSources([this.config.sources[i]], { mode: 'watch' }))[0];
+        const summary = await ingest({ store: this.store, sources: [source] });
         s.files = summary.files;
         s.filesRead += summary.filesRead;
         s.filesRejected += summary.filesRejected;
@@ -164,6 +209,10 @@ export class Pipeline {
         s.lastError = (err as Error)?.message ?? String(err);
         this.metrics.ingestFailures++;
         this.log(`ingest ${s.path} failed: ${s.lastError}`);
+      }
+      if (blob) {
+        s.storage = blob.counts();
+        this.metrics.storage.set(s.path, s.storage);
       }
       s.lastPass = new Date().toISOString();
     }

@@ -24,6 +24,7 @@ import { HttpError, presentedToken, sendJson, sendText, SECURITY_HEADERS, tokenM
 import { Metrics } from './metrics.js';
 import { ServerAnswerCache } from './answer-cache.js';
 import { Pipeline } from './pipeline.js';
+import { optionsBlobEvents, postBlobEvents } from './event-grid.js';
 import { readServerFile, removeServerFile, writeServerFile } from './server-file.js';
 import { serveStatic } from './static.js';
 
@@ -139,6 +140,9 @@ async function closeStore(store: Store, log: (line: string) => void): Promise<vo
   }
 }
 
+/** Where Event Grid delivers BlobCreated events. */
+const EVENTS_PATH = '/api/events/blob';
+
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -166,6 +170,8 @@ async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
   if (ctx.config.token !== null) {
     // The UI's login: /?token=T sets the cookie once, so the token leaves the address bar.
     const offered = path === '/' ? url.searchParams.get('token') : null;
+    // Event Grid cannot log in: its subscription may carry the token in the endpoint's query.
+    const inQuery = path === EVENTS_PATH ? url.searchParams.get('token') : null;
     if (offered !== null && tokenMatches(offered, ctx.config.token)) {
       res.writeHead(303, {
         ...SECURITY_HEADERS,
@@ -175,7 +181,7 @@ async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
       res.end();
       return;
     }
-    if (!tokenMatches(presentedToken(req), ctx.config.token)) {
+    if (!tokenMatches(presentedToken(req), ctx.config.token) && !tokenMatches(inQuery, ctx.config.token)) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       throw new HttpError(401, 'a token is required: Authorization: Bearer TOKEN, or open /?token=TOKEN');
     }
@@ -199,6 +205,10 @@ async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
       return getHealth(ctx, req, res);
     case 'GET /api/why':
       return getWhy(ctx, req, res, url);
+    case `POST ${EVENTS_PATH}`:
+      return postBlobEvents(ctx, req, res);
+    case `OPTIONS ${EVENTS_PATH}`:
+      return optionsBlobEvents(req, res);
     case 'GET /metrics':
       return sendText(res, 200, ctx.metrics.text(), 'text/plain; version=0.0.4; charset=utf-8');
   }
