@@ -42,11 +42,7 @@ export class BlobItem implements SourceItem {
     try {
       bytes = await this.storage.read(this.blob.name, start, to);
     } catch (err) {
-      if (err instanceof StorageError && err.status === 404)
-        throw new Error(
-          `the blob was deleted before it was read (${this.size} bytes listed, ${start} of them read before): its unread flow records are lost upstream`,
-        );
-      throw err;
+      throw this.deleted(err, start);
     }
     // A blob that shrank between the listing and the read returns fewer bytes: reads past them
     // come back short, and the framing stops at the last complete record.
@@ -61,7 +57,9 @@ export class BlobItem implements SourceItem {
    * now shorter than `end`: the ingest then hashes the bytes themselves.
    */
   async prefixFingerprint(end: number): Promise<string | null> {
-    this.blockList ??= this.storage.blocks(this.blob.name);
+    this.blockList ??= this.storage.blocks(this.blob.name).catch((err: unknown) => {
+      throw this.deleted(err, end);
+    });
     const blocks = await this.blockList;
     if (blocks.length === 0) return null;
     const hash = createHash('sha1');
@@ -73,6 +71,14 @@ export class BlobItem implements SourceItem {
       at += part;
     }
     return at < end ? null : `blocks:${hash.digest('hex')}:${end}`;
+  }
+
+  /** A 404 means retention or a user deleted the blob after it was listed: say what was lost. */
+  private deleted(err: unknown, readBefore: number): unknown {
+    if (!(err instanceof StorageError) || err.status !== 404) return err;
+    return new Error(
+      `the blob was deleted before it was read (${this.size} bytes listed, ${readBefore} of them read before): its unread flow records are lost upstream`,
+    );
   }
 
   release(): void {

@@ -10,7 +10,7 @@ export function redact(text: string): string {
       // A query string that carries a signature is a SAS: drop all of it, its parameters
       // (expiry, permissions) say more about the account than a user needs in a log.
       .replace(/\?[^\s"'<>]*\bsig=[^\s"'<>]*/gi, '?<sas redacted>')
-      .replace(/\bsig=[^&\s"'<>]+/gi, 'sig=<redacted>')
+      .replace(/\bsig=[^&;\s"'<>]+/gi, 'sig=<redacted>')
       .replace(/\b(AccountKey|SharedAccessSignature|SharedAccessKey)=[^;\s"']+/gi, '$1=<redacted>')
       .replace(/\bBearer\s+[A-Za-z0-9._~+/=-]+/g, 'Bearer <redacted>')
   );
