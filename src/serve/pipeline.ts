@@ -74,6 +74,8 @@ export class Pipeline {
   private running: Promise<unknown> | null = null;
   /** A push asked for a pass while one ran: the next starts as soon as it ends. */
   private wakeRequested = false;
+  /** The pending timer is a push's (due within PUSH_DELAY_MS): later pushes must not defer it. */
+  private pushScheduled = false;
   /** Blob sources live as long as the server: what they learnt (flow-log roots) carries over. */
   private readonly blobSources = new Map<number, AzureBlobSource>();
 
@@ -117,14 +119,15 @@ export class Pipeline {
   private async loop(): Promise<void> {
     if (this.stopping) return;
     this.timer = null;
+    this.pushScheduled = false;
     this.running = this.exclusive(() => this.pass()).catch((err: unknown) =>
       this.log(`pass failed: ${(err as Error)?.message ?? String(err)}`),
     );
     await this.running;
     if (this.stopping) return;
-    const soon = this.wakeRequested;
+    this.pushScheduled = this.wakeRequested;
     this.wakeRequested = false;
-    this.timer = setTimeout(() => void this.loop(), soon ? PUSH_DELAY_MS : this.config.poll);
+    this.timer = setTimeout(() => void this.loop(), this.pushScheduled ? PUSH_DELAY_MS : this.config.poll);
   }
 
   /**
@@ -139,10 +142,12 @@ export class Pipeline {
         covered++;
       }
     if (covered > 0 && !this.stopping) {
-      if (this.timer) {
+      if (this.timer && !this.pushScheduled) {
+        // Events come in bursts, one per NIC: the first brings the pass forward, the rest ride on it.
         clearTimeout(this.timer);
+        this.pushScheduled = true;
         this.timer = setTimeout(() => void this.loop(), PUSH_DELAY_MS);
-      } else this.wakeRequested = true;
+      } else if (!this.timer) this.wakeRequested = true;
     }
     return covered;
   }
