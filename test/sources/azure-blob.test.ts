@@ -30,7 +30,10 @@ after(async () => {
 });
 
 /** A fresh container with its writer, and a watch source over it on a clock the test moves. */
-async function setup(mode: 'watch' | 'once' = 'watch'): Promise<{
+async function setup(
+  mode: 'watch' | 'once' = 'watch',
+  catchUpMs?: number,
+): Promise<{
   name: string;
   writer: AppendWriter;
   clock: { now: number };
@@ -45,6 +48,7 @@ async function setup(mode: 'watch' | 'once' = 'watch'): Promise<{
     now: () => clock.now,
     env: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString },
     retry: { attempts: 6, baseMs: 5, maxMs: 50 },
+    ...(catchUpMs ? { catchUpMs } : {}),
   });
   return { name, writer, clock, source, store: await memoryStore() };
 }
@@ -100,8 +104,8 @@ test('a watch reads new blocks once each: one block list and one ranged read per
   );
 });
 
-test('hour boundaries: the previous hour is still read, older hours only when pushed', async () => {
-  const { writer, clock, source, store } = await setup();
+test('hour boundaries: the previous hour is still read, older hours when pushed or at the catch-up', async () => {
+  const { writer, clock, source, store } = await setup('watch', 3 * HOUR);
   const [a, b] = MACS;
   await writer.append(flowLogBlobName(ROOT, H, a), record(a, 0));
   await ingest({ store, sources: [source] });
@@ -114,10 +118,16 @@ test('hour boundaries: the previous hour is still read, older hours only when pu
   // Two hours on, a block written into hour H is outside the live hours: a push names it.
   clock.now = H + 2 * HOUR + 60_000;
   await writer.append(flowLogBlobName(ROOT, H, a), record(a, 30));
+  const before = source.counts();
   assert.equal((await ingest({ store, sources: [source] })).tuplesStored, 0);
+  assert.equal(source.counts().read - before.read, 0, 'hour H is not listed, so not read');
   source.notify(flowLogBlobName(ROOT, H, a));
   assert.equal((await ingest({ store, sources: [source] })).tuplesStored, 2);
-  assert.equal(await count(store, 'SELECT count(*) FROM FlowTuples'), 8);
+  // Unpushed, a late block in an old hour is read by the next whole listing (here every 3 h).
+  await writer.append(flowLogBlobName(ROOT, H, b), record(b, 31));
+  clock.now = H + 3 * HOUR + 10 * 60_000;
+  assert.equal((await ingest({ store, sources: [source] })).tuplesStored, 2);
+  assert.equal(await count(store, 'SELECT count(*) FROM FlowTuples'), 10);
 });
 
 test('rewritten, shrunk and deleted blobs: nothing stored twice, loss upstream recorded', async () => {

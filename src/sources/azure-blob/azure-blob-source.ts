@@ -16,12 +16,16 @@ export interface BlobSourceOptions {
   readonly retry?: RetryPolicy;
   /** How often a watch looks for flow logs that appeared since (default 10 minutes). */
   readonly rediscoverMs?: number;
+  /** How often a watch lists the whole location again (default an hour). */
+  readonly catchUpMs?: number;
   readonly env?: NodeJS.ProcessEnv;
 }
 
 const HOUR = 3_600_000;
 const DEFAULT_REDISCOVER_MS = 10 * 60_000;
-/** A discovery walk that needs more list calls than this is no flow-log layout: list flat instead. */
+/** How often a watch lists the whole location again by default (see plan()). */
+const DEFAULT_CATCH_UP_MS = HOUR;
+/** A discovery walk stops after this many list calls (a tree that is no flow-log layout); the roots found are kept. */
 const MAX_WALK_CALLS = 2000;
 /** The folder that starts the hourly layout under a flow log's root. */
 const YEAR_FOLDER = /(?:^|\/)y=\d{4}\/$/;
@@ -31,8 +35,9 @@ const YEAR_FOLDER = /(?:^|\/)y=\d{4}\/$/;
  * Azure writes one PT1H.json block blob per NIC and hour under `<root>/y=/m=/d=/h=/m=00/macAddress=/`
  * and commits a longer block list about every minute, so a watch lists only the current and the
  * previous hour under each flow log's root: one list call per root and hour, however many days the
- * container keeps. Roots are found by walking the folder tree down to its `y=` level, at the start
- * and every `rediscoverMs`; a root found later is caught up whole.
+ * container keeps. Roots are learnt from a whole listing at the start (repeated hourly as a
+ * catch-up) and found by walking the folder tree down to its `y=` level every `rediscoverMs`; a
+ * root found later is caught up whole.
  */
 export class AzureBlobSource implements Source {
   readonly type = 'azure-blob';
@@ -40,6 +45,7 @@ export class AzureBlobSource implements Source {
   readonly storage: ContainerStorage;
   private roots: Set<string> | null = null;
   private discoveredAt = 0;
+  private caughtUpAt = 0;
   private readonly pushed = new Set<string>();
   private readonly now: () => number;
 
@@ -72,15 +78,24 @@ export class AzureBlobSource implements Source {
   }
 
   async *list(): AsyncIterable<SourceItem | Skipped> {
+    const plan = await this.plan();
     const seen = new Set<string>();
-    for (const prefix of await this.prefixes()) {
+    const learned = new Set<string>();
+    for (const prefix of plan.prefixes) {
       for await (const b of this.storage.list(prefix)) {
         if (seen.has(b.name)) continue;
         seen.add(b.name);
         this.pushed.delete(b.name);
-        if (this.roots && this.options.mode === 'watch') this.learnRoot(b.name);
+        const root = /^(.*?\/)y=\d{4}\//.exec(b.name);
+        if (root) learned.add(root[1]);
         yield new BlobItem(this.storage, b);
       }
+    }
+    // Only a listing that ran to its end teaches roots and counts as a catch-up: one cut short by
+    // a fault is done again at the next pass, so no older hour is left unlisted.
+    if (plan.learn) {
+      this.roots = new Set([...(this.roots ?? []), ...learned, ...plan.fresh]);
+      if (plan.catchUp) this.caughtUpAt = plan.at;
     }
     // Blobs a push named outside the hours listed (a late block in an older hour).
     for (const name of [...this.pushed]) {
@@ -94,28 +109,40 @@ export class AzureBlobSource implements Source {
     }
   }
 
-  /** The prefixes to list this time: all of it, or the live hours of each known root. */
-  private async prefixes(): Promise<string[]> {
+  /**
+   * What to list this time: all of it (once; a catch-up at the start and every catchUpMs; a
+   * container with no hourly layout), or the live hours of each known root plus any root the
+   * discovery walk found since, whole.
+   */
+  private async plan(): Promise<{
+    prefixes: string[];
+    learn: boolean;
+    catchUp: boolean;
+    fresh: string[];
+    at: number;
+  }> {
     const all = this.location.prefix;
+    const at = this.now();
     // A prefix inside the hourly layout names a part of it on purpose: list exactly that.
-    if (this.options.mode === 'once' || /(^|\/)y=\d{4}(\/|$)/.test(all)) return [all];
-    if (this.roots === null) {
-      // The catch-up: everything once; roots are learnt from the names on the way.
-      this.roots = new Set();
-      this.discoveredAt = this.now();
-      return [all];
+    if (this.options.mode === 'once' || /(^|\/)y=\d{4}(\/|$)/.test(all))
+      return { prefixes: [all], learn: false, catchUp: false, fresh: [], at };
+    // The catch-up lists everything (unchanged blobs cost only their share of the listing): what
+    // an earlier pass could not read, and late blocks in older hours, are read within the hour.
+    if (this.roots === null || at - this.caughtUpAt >= (this.options.catchUpMs ?? DEFAULT_CATCH_UP_MS)) {
+      this.discoveredAt = at;
+      return { prefixes: [all], learn: true, catchUp: true, fresh: [], at };
     }
     const fresh: string[] = [];
-    if (this.now() - this.discoveredAt >= (this.options.rediscoverMs ?? DEFAULT_REDISCOVER_MS)) {
-      this.discoveredAt = this.now();
+    if (at - this.discoveredAt >= (this.options.rediscoverMs ?? DEFAULT_REDISCOVER_MS)) {
       for (const root of await this.discover()) if (!this.roots.has(root)) fresh.push(root);
+      this.discoveredAt = at;
     }
     // No layout found (an empty container, or blobs of another shape): keep listing it all.
-    if (this.roots.size === 0 && fresh.length === 0) return [all];
-    const out = [...fresh];
-    for (const root of this.roots) if (!fresh.includes(root)) out.push(...this.liveHours(root));
-    for (const root of fresh) this.roots.add(root);
-    return out;
+    if (this.roots.size === 0 && fresh.length === 0)
+      return { prefixes: [all], learn: true, catchUp: false, fresh, at };
+    const prefixes = [...fresh];
+    for (const root of this.roots) prefixes.push(...this.liveHours(root));
+    return { prefixes, learn: true, catchUp: false, fresh, at };
   }
 
   /** The previous and the current hour folders under a root, by this source's clock (UTC). */
@@ -126,11 +153,6 @@ export class AzureBlobSource implements Source {
       const p2 = (n: number): string => String(n).padStart(2, '0');
       return `${root}y=${d.getUTCFullYear()}/m=${p2(d.getUTCMonth() + 1)}/d=${p2(d.getUTCDate())}/h=${p2(d.getUTCHours())}/`;
     });
-  }
-
-  private learnRoot(name: string): void {
-    const m = /^(.*?\/)y=\d{4}\//.exec(name);
-    if (m) this.roots!.add(m[1]);
   }
 
   /** Walks the folder tree under the prefix down to the folders that hold `y=YYYY/`. */
