@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Query, Scalar, Tabular } from '../src/kql/ir.js';
 import { analyze } from '../src/kql/kusto-language.js';
-import { lower, UnsupportedError } from '../src/kql/lower.js';
+import { lower } from '../src/kql/lower/lowering.js';
+import { UnsupportedError } from '../src/kql/lower/unsupported.js';
 
 /** The IR layer, with no database: what each operator and function lowers to. */
 function ir(kql: string): Query {

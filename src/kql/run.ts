@@ -1,7 +1,8 @@
 import type { Store, Value } from '../store/store.js';
 import type { KqlType } from './ir.js';
 import { analyze, type KustoDiagnostic } from './kusto-language.js';
-import { lower, UnsupportedError } from './lower.js';
+import { lower } from './lower/lowering.js';
+import { UnsupportedError } from './lower/unsupported.js';
 import type { ReadScope } from './read-scope.js';
 import { DuckDBCompiler } from './sql/duckdb-compiler.js';
 
