@@ -89,15 +89,15 @@ export function handRules(
       id: 'vnetflow-threat-intel-flows',
       frequency: HOUR,
       period: HOUR,
-      sql: `WITH bad AS (SELECT DISTINCT Indicator FROM ThreatIntelIndicators WHERE IndicatorType IN ('ipv4', 'ipv6'))
+      sql: `WITH bad AS (SELECT DISTINCT Indicator FROM ThreatIntelFeed WHERE IndicatorType IN ('ipv4', 'ipv6'))
         SELECT SrcIp, DestIp FROM ${T} WHERE SrcIp IN (SELECT Indicator FROM bad) OR DestIp IN (SELECT Indicator FROM bad) GROUP BY ALL`,
     },
     {
       id: 'vnetflow-threat-intel-dns',
       frequency: HOUR,
       period: HOUR,
-      sql: `WITH names AS (SELECT lower(rtrim(Indicator, '.')) AS n FROM ThreatIntelIndicators WHERE IndicatorType = 'domain'),
-        ips AS (SELECT list(DISTINCT Indicator) AS l FROM ThreatIntelIndicators WHERE IndicatorType IN ('ipv4', 'ipv6'))
+      sql: `WITH names AS (SELECT lower(rtrim(Indicator, '.')) AS n FROM ThreatIntelFeed WHERE IndicatorType = 'domain'),
+        ips AS (SELECT list(DISTINCT Indicator) AS l FROM ThreatIntelFeed WHERE IndicatorType IN ('ipv4', 'ipv6'))
         SELECT SourceIpAddress FROM ${D}, ips
         WHERE lower(rtrim(QueryName, '.')) IN (SELECT n FROM names)
            OR list_has_any(json_extract_string(Answer, '$[*].RData'), ips.l)

@@ -93,7 +93,7 @@ test('threat intel: plain list with comments, CSV with a header, STIX; a bad lin
   );
   const rows = await store.rows(
     `SELECT Indicator, IndicatorType, ThreatType, Confidence, ValidUntil::VARCHAR AS until, RangeEnd - RangeStart AS span
-     FROM ThreatIntelIndicators ORDER BY Indicator`,
+     FROM ThreatIntelFeed ORDER BY Indicator`,
   );
   const by = new Map(rows.map((r) => [String(r.Indicator), r]));
   assert.equal(by.get('203.0.113.7')?.ThreatType, 'C2');
@@ -113,7 +113,7 @@ test('threat intel: plain list with comments, CSV with a header, STIX; a bad lin
   const [e] = await store.rows(`SELECT ByteOffset FROM IngestErrors`);
   assert.equal(Number(e.ByteOffset), text.indexOf('not an address'));
   assert.equal(
-    await count(store, `SELECT count(*) FROM ThreatIntelIndicators WHERE Source LIKE '%feed.txt'`),
+    await count(store, `SELECT count(*) FROM ThreatIntelFeed WHERE Source LIKE '%feed.txt'`),
     3,
   );
 });

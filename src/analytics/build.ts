@@ -45,7 +45,7 @@ export async function buildAnalytics(
   const [state] = await store.rows(`SELECT concat_ws('|',
       coalesce((SELECT count(*) || ':' || max(LoadedAt) FROM _topology), ''),
       coalesce((SELECT count(*) || ':' || max(LoadedAt) FROM _service_tags), ''),
-      coalesce((SELECT count(*) || ':' || max(ValidFrom) || ':' || max(ValidUntil) FROM ThreatIntelIndicators), ''),
+      coalesce((SELECT count(*) || ':' || max(ValidFrom) || ':' || max(ValidUntil) FROM ThreatIntelFeed), ''),
       (SELECT count(*) FROM DNSQueryLogs),
       coalesce((SELECT string_agg(value || '@' || updated_at, ',') FROM _settings WHERE key LIKE 'geo.%'), ''),
       ${minutes}) AS reference,

@@ -52,7 +52,7 @@ export async function classifyAddresses(store: Store, addresses: string): Promis
     threat AS (
       SELECT a.Ip, arg_max(i.ThreatType, coalesce(i.Confidence, 0)) AS ThreatType,
         arg_max(i.Description, coalesce(i.Confidence, 0)) AS ThreatDescription
-      FROM a JOIN ThreatIntelIndicators i
+      FROM a JOIN ThreatIntelFeed i
         ON (a.IpNum BETWEEN i.RangeStart AND i.RangeEnd) OR (i.IndicatorType = 'ipv6' AND lower(i.Indicator) = lower(a.Ip))
       GROUP BY a.Ip)
     SELECT a.Ip, ${ipKeySql('a.Ip')} AS IpKey, a.IpNum,

@@ -112,7 +112,11 @@ export async function buildNetAnalytics(
  * most used with the address (the lowest on a tie, so every rebuild agrees).
  */
 async function buildIpDetails(store: Store, from: string, to: string): Promise<void> {
-  const columns = ntaIpDetails.columns.map((c) => ident(c.name)).join(', ');
+  // The columns Azure fills the same way on every row take their defaults.
+  const columns = ntaIpDetails.columns
+    .filter((c) => c.default === undefined)
+    .map((c) => ident(c.name))
+    .join(', ');
   const window = `FlowIntervalStartTime >= TIMESTAMP '${from}' AND FlowIntervalStartTime < TIMESTAMP '${to}'`;
   await store.run(`DELETE FROM NTAIpDetails WHERE ${window}`);
   // From the stored rows and the address classes, not the view: only the public side's key, the

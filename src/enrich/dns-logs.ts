@@ -46,7 +46,7 @@ export async function loadDnsLogs(store: Store, uri: string, body: string): Prom
     const time = text(fields(r).time) ?? text(q.time) ?? text(fields(r).TimeGenerated);
     const name = text(q.QueryName);
     if (!time || !name) throw new ReferenceFileError(uri, null, `record ${i} has no time or QueryName`);
-    const answer = Array.isArray(q.Answer) ? q.Answer : typeof q.Answer === 'string' ? q.Answer : [];
+    const answer = dynamicField(q.Answer) ?? [];
     const when = new Date(time);
     if (Number.isNaN(when.getTime()))
       throw new ReferenceFileError(uri, null, `record ${i} has a bad time: ${time}`);
@@ -55,7 +55,7 @@ export async function loadDnsLogs(store: Store, uri: string, body: string): Prom
       QueryName: name,
       QueryType: text(q.QueryType),
       ResponseCode: typeof q.ResponseCode === 'number' ? q.ResponseCode : null,
-      Answer: typeof answer === 'string' ? answer : JSON.stringify(answer),
+      Answer: answer,
       SourceIpAddress: text(q.SourceIpAddress),
       SourcePort: typeof q.SourcePort === 'number' ? q.SourcePort : null,
       Transport: text(q.Transport),
@@ -64,9 +64,35 @@ export async function loadDnsLogs(store: Store, uri: string, body: string): Prom
       ResolverPolicyRuleAction: text(q.ResolverPolicyRuleAction),
       VirtualNetworkId: text(q.VirtualNetworkId),
       Region: text(q.Region),
+      AdditionalRecords: dynamicField(q.AdditionalRecords),
+      Authority: dynamicField(q.Authority),
+      DestinationIpAddress: text(q.DestinationIpAddress),
+      DestinationPort: typeof q.DestinationPort === 'number' ? q.DestinationPort : null,
+      DnsForwardingRulesetDomain: text(q.DnsForwardingRulesetDomain),
+      DnsForwardingRulesetId: text(q.DnsForwardingRulesetId),
+      OperationName: text(q.OperationName) ?? text(fields(r).operationName),
+      PrivateResolverEndpointId: text(q.PrivateResolverEndpointId),
+      QueryClass: text(q.QueryClass),
+      QueryResponseTime: typeof q.QueryResponseTime === 'number' ? q.QueryResponseTime : null,
+      ResolverPolicyDomainListId: text(q.ResolverPolicyDomainListId),
+      Version: text(q.Version) ?? text(fields(r).version),
     };
   });
   return replaceRows(store, 'DNSQueryLogs', uri, rows);
+}
+
+/**
+ * A dynamic field as logged: an array or object as it is, a string holding JSON as its value
+ * (some exports write Answer as text), any other string as a JSON string; absent is null.
+ */
+function dynamicField(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
 }
 
 /** A UTC time as DuckDB reads it into TIMESTAMP, whatever the session zone. */

@@ -92,7 +92,7 @@ export async function loadStix(store: Store, uri: string, body: string): Promise
       if (row) rows.push(row);
     }
   }
-  return replaceRows(store, 'ThreatIntelIndicators', uri, rows as unknown as Record<string, unknown>[], {
+  return replaceRows(store, 'ThreatIntelFeed', uri, rows as unknown as Record<string, unknown>[], {
     sourceColumn: 'Source',
   });
 }
@@ -146,7 +146,7 @@ export async function loadIndicatorList(store: Store, uri: string, body: string)
       rows.push(indicator(value, comment.join('#')) ?? bad(line, at));
     }
   }
-  return replaceRows(store, 'ThreatIntelIndicators', uri, rows as unknown as Record<string, unknown>[], {
+  return replaceRows(store, 'ThreatIntelFeed', uri, rows as unknown as Record<string, unknown>[], {
     sourceColumn: 'Source',
   });
 }

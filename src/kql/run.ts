@@ -1,5 +1,6 @@
 import type { Store, Value } from '../store/store.js';
 import type { KqlType } from './ir.js';
+import { notFilledMessage } from './azure-tables.js';
 import { analyze, type KustoDiagnostic } from './kusto-language.js';
 import { lower } from './lower/lowering.js';
 import { UnsupportedError } from './lower/unsupported.js';
@@ -56,6 +57,13 @@ function wholeQueryError(message: string, query: string): KqlError {
   return new KqlError([{ message, start: 0, length: query.length, severity: 'Error' }], query);
 }
 
+/** Kusto's "does not refer to any known table" for an Azure table vnetflow does not fill: which, and why. */
+function explainUnknownTable(d: KustoDiagnostic): KustoDiagnostic {
+  const name = /^The name '([^']+)' does not refer to any known/.exec(d.message)?.[1];
+  const message = name ? notFilledMessage(name) : null;
+  return message ? { ...d, message } : d;
+}
+
 /** The message of anything thrown: a JS error or a .NET exception from Kusto.Language. */
 function describe(err: unknown): string {
   const message = (err as { message?: unknown } | null)?.message;
@@ -89,7 +97,7 @@ function compileChecked(query: string, now: Date, scope: ReadScope | undefined):
     );
   }
   const { code, diagnostics } = analyzed;
-  const errors = diagnostics.filter((d) => d.severity === 'Error');
+  const errors = diagnostics.filter((d) => d.severity === 'Error').map(explainUnknownTable);
   if (errors.length > 0) {
     const quote = TYPOGRAPHIC.exec(query);
     if (quote)

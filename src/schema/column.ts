@@ -9,6 +9,12 @@ export interface Column {
   readonly doc: string;
   /** Internal bookkeeping columns are stored but not part of the user-facing contract. */
   readonly internal?: boolean;
+  /**
+   * The value a stored row gets when its writer does not give one (a SQL literal): the columns
+   * Azure fills the same way on every row (`Type`, `SourceSystem`), and columns added to a table
+   * after databases were written with it.
+   */
+  readonly default?: string;
 }
 
 /** A table: its contract name, what one row is, and its columns in order. */

@@ -1,16 +1,5 @@
-import {
-  appService,
-  flowLogId,
-  nics,
-  onPrem,
-  REGION,
-  SUBS,
-  vnetId,
-  vnetOf,
-  vnets,
-  webLb,
-  type Nic,
-} from './estate.js';
+import type { BlobFormat } from './blob-writer.js';
+import { appService, nics, onPrem, REGION, SUBS, vnetId, vnetOf, vnets, webLb, type Nic } from './estate.js';
 
 /** An ARM resource as Azure Resource Graph returns it. */
 export interface ArmResource {
@@ -85,7 +74,7 @@ function nsgRules(name: string): Record<string, unknown>[] {
 }
 
 /** Every resource of the estate, ARM-shaped: what `topology.json` holds. */
-export function armResources(): ArmResource[] {
+export function armResources(format: BlobFormat = 'vnet'): ArmResource[] {
   const out: ArmResource[] = [];
   for (const v of vnets) {
     out.push(
@@ -243,24 +232,30 @@ export function armResources(): ArmResource[] {
       outboundIpAddresses: appService.ips.join(','),
     }),
   );
-  for (const v of vnets) {
-    out.push(
-      res(
-        v.sub,
-        'NetworkWatcherRG',
-        'Microsoft.Network/networkWatchers/flowLogs',
-        `NetworkWatcher_${REGION}/${v.name}-flowlog`,
-        {
-          targetResourceId: vnetId(v),
-          flowLogResourceId: flowLogId(v),
-          enabled: true,
-          format: { type: 'JSON', version: 4 },
-          flowAnalyticsConfiguration: {
-            networkWatcherFlowAnalyticsConfiguration: { enabled: true, trafficAnalyticsInterval: 60 },
-          },
+  // The flow logs: one per VNet (VNet flow logs), or one per NSG (the legacy NSG flow logs), all
+  // writing to the one storage account of the estate.
+  const storageId = rid(prod, 'flowlogs', 'Microsoft.Storage/storageAccounts', 'stflowlogsprod');
+  const flowLog = (sub: string, name: string, targetResourceId: string, version: number): ArmResource =>
+    res(
+      sub,
+      'NetworkWatcherRG',
+      'Microsoft.Network/networkWatchers/flowLogs',
+      `NetworkWatcher_${REGION}/${name}-flowlog`,
+      {
+        targetResourceId,
+        storageId,
+        enabled: true,
+        format: { type: 'JSON', version },
+        flowAnalyticsConfiguration: {
+          networkWatcherFlowAnalyticsConfiguration: { enabled: true, trafficAnalyticsInterval: 60 },
         },
-      ),
+      },
     );
+  for (const v of vnets) {
+    if (format === 'vnet') out.push(flowLog(v.sub, v.name, vnetId(v), 4));
+    else
+      for (const nsg of new Set(v.subnets.flatMap((s) => (s.nsg ? [s.nsg] : []))))
+        out.push(flowLog(v.sub, nsg, rid(v.sub, v.rg, 'Microsoft.Network/networkSecurityGroups', nsg), 2));
   }
   return out;
 }

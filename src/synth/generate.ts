@@ -99,7 +99,7 @@ export function generate(o: GenerateOptions): GenerateResult {
     flush(hour - SETTLE_HOURS * HOUR + HOUR);
   }
   flush(end);
-  writeFileSync(join(o.out, 'topology.json'), JSON.stringify(armResources(), null, 2));
+  writeFileSync(join(o.out, 'topology.json'), JSON.stringify(armResources(o.format), null, 2));
   writeServiceTags(o.out);
   writeThreatIntel(o.out, start);
   const truth = {

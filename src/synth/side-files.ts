@@ -108,6 +108,8 @@ export function writeThreatIntel(out: string, created: number): void {
       pattern: `[${kind}:value = '${value}']`,
       pattern_type: 'stix',
       valid_from: when,
+      // Feeds give indicators a life; 90 days is a common default (Sentinel's, among others).
+      valid_until: new Date(created + 90 * 86_400_000).toISOString(),
       labels: [t.type.toLowerCase()],
       confidence: t.type === 'C2' ? 90 : 70,
     });

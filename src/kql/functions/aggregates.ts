@@ -20,7 +20,7 @@ const where = (predicate: string): string => ` FILTER (WHERE ${predicate})`;
  * are sorted, so results repeat (and a capped set keeps its smallest values). The _if forms take
  * a predicate second; an optional last argument caps the size.
  */
-function collect(name: string): AggregateFunction {
+function collect(name: string, set = name.startsWith('make_set')): AggregateFunction {
   return {
     name,
     sql: (c, args, a) => {
@@ -30,7 +30,7 @@ function collect(name: string): AggregateFunction {
         throw new UnsupportedError(`${name}() with a size limit that is not a constant`);
       const v = c.as(args[0], 'dynamic');
       const keep = `${a[0]} IS NOT NULL${conditional ? ` AND (${a[1]})` : ''}`;
-      const list = name.startsWith('make_set')
+      const list = set
         ? `list(DISTINCT ${v} ORDER BY ${v}) FILTER (WHERE ${keep})`
         : `list(${v}) FILTER (WHERE ${keep})`;
       const capped = limitArg
@@ -61,6 +61,9 @@ export const AGGREGATE_FUNCTIONS: readonly AggregateFunction[] = [
   collect('make_list'),
   collect('make_set_if'),
   collect('make_list_if'),
+  // Their deprecated spellings, still in published queries (Microsoft's own TA samples).
+  collect('makeset', true),
+  collect('makelist', false),
   {
     name: 'make_bag',
     // The properties of every bag in the group, merged; values that are not bags are skipped.

@@ -22,10 +22,31 @@ export const DYNAMIC_FUNCTIONS: readonly ScalarFunction[] = [
     },
   },
   {
-    name: 'array_length',
+    name: 'array_slice',
+    // Elements start..end, both inclusive, negative ones counting from the end; empty when the
+    // range holds none, null when the value is not an array.
+    sql: (c, s, a) => {
+      const list = `CAST(${a[0]} AS JSON[])`;
+      const n = `json_array_length(${a[0]})`;
+      const at = (i: string): string => `(CASE WHEN (${i}) < 0 THEN ${n} + (${i}) ELSE (${i}) END)`;
+      const [from, to] = [
+        `greatest(${at(c.as(s.args[1], 'long'))}, 0)`,
+        `least(${at(c.as(s.args[2], 'long'))}, ${n} - 1)`,
+      ];
+      return `(CASE WHEN json_type(${a[0]}) = 'ARRAY' THEN to_json(CASE WHEN ${from} <= ${to} THEN list_slice(${list}, ${from} + 1, ${to} + 1) ELSE []::JSON[] END) END)`;
+    },
+  },
+  {
+    name: 'strcat_array',
+    // The elements as text (a string without its quotes), joined by the delimiter; "" when the
+    // value is not an array.
+    sql: (c, s, a) =>
+      `coalesce(CASE WHEN json_type(${a[0]}) = 'ARRAY' THEN array_to_string(list_transform(CAST(${a[0]} AS JSON[]), e -> coalesce(json_extract_string(e, '$'), '')), ${c.as(s.args[1], 'string')}) END, '')`,
+  },
+  ...aliases(['array_length', 'arraylength'], {
     sql: (_c, _s, a) =>
       `(CASE WHEN json_type(${a[0]}) = 'ARRAY' THEN json_array_length(${a[0]})::BIGINT END)`,
-  },
+  }),
 ];
 
 /**

@@ -77,6 +77,12 @@ export const STRING_FUNCTIONS: readonly ScalarFunction[] = [
       `replace(${c.as(s.args[0], 'string')}, ${c.as(s.args[1], 'string')}, ${c.as(s.args[2], 'string')})`,
   },
   {
+    // The deprecated form of replace_regex(), its arguments in another order: regex, rewrite, text.
+    name: 'replace',
+    sql: (c, s) =>
+      `regexp_replace(${c.as(s.args[2], 'string')}, ${c.as(s.args[0], 'string')}, ${c.as(s.args[1], 'string')}, 'g')`,
+  },
+  {
     name: 'replace_regex',
     sql: (c, s) =>
       `regexp_replace(${c.as(s.args[0], 'string')}, ${c.as(s.args[1], 'string')}, ${c.as(s.args[2], 'string')}, 'g')`,

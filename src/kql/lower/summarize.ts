@@ -105,9 +105,20 @@ function argBest(
   const args = items(call.ArgumentList.Expressions);
   const max = fn === 'arg_max';
   if (args.some((x) => kindOf(x) === 'StarExpression')) {
-    if (args.length !== 2 || kindOf(args[1]) !== 'StarExpression' || call !== a)
-      throw new UnsupportedError(`${fn}() with * and other arguments, or renamed`, a.TextStart);
-    return { kind: 'argBest', input, by, expr: lw.scalar(args[0]), max, columns: names };
+    if (args.length !== 2 || kindOf(args[1]) !== 'StarExpression')
+      throw new UnsupportedError(`${fn}() with * and other arguments`, a.TextStart);
+    if (call === a) return { kind: 'argBest', input, by, expr: lw.scalar(args[0]), max, columns: names };
+    // `Latest = arg_max(T, *)`: the maximized value under its new name, then the row's columns.
+    const renamed: NamedScalar = { name: names[byCount], expr: lw.scalar(args[0]) };
+    const expr: Scalar = { kind: 'column', name: renamed.name, type: renamed.expr.type };
+    return {
+      kind: 'argBest',
+      input: { kind: 'extend', input, columns: [renamed] },
+      by,
+      expr,
+      max,
+      columns: names,
+    };
   }
   if (call !== a || args.some((x) => kindOf(x) === 'SimpleNamedExpression'))
     throw new UnsupportedError(`${fn}() with renamed outputs`, a.TextStart);

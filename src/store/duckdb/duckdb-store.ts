@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { flowTuples } from '../../schema/flow-tuples.js';
-import { createTableSql, tables } from '../../schema/tables.js';
+import { addMissingColumnsSql, createTableSql, ident, tables } from '../../schema/tables.js';
+import { threatIntelFeed } from '../../schema/reference-tables.js';
+import { threatIntelIndicators } from '../../schema/sentinel-tables.js';
+import { AZURE_VIEWS } from './azure-views.js';
 import { internalTablesSql } from '../internal-tables.js';
 import { flowTuplesDdl } from './flow-tuples-layout.js';
 import { flowsDdl, STALE_FLOWS_DROP_SQL, STALE_FLOWS_LAYOUT_SQL } from './flows-layout.js';
@@ -65,15 +68,61 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Stor
   if (stale) for (const sql of STALE_FLOWS_DROP_SQL) await conn.run(sql);
   const staleNta = (await conn.runAndReadAll(STALE_NTA_SQL)).getRows();
   if (staleNta.length > 0) for (const sql of staleNtaDropSql(String(staleNta[0][0]))) await conn.run(sql);
+  for (const sql of await renamedTablesSql(conn)) await conn.run(sql);
+  const present = await columnsByTable(conn);
   for (const t of tables) {
     if (t === flowTuples) for (const sql of flowTuplesDdl()) await conn.run(sql);
     else if (t === flows) for (const sql of flowsDdl()) await conn.run(sql);
-    else if (t !== ntaNetAnalytics) await conn.run(createTableSql(t));
+    else if (t !== ntaNetAnalytics && !AZURE_VIEWS.has(t)) {
+      await conn.run(createTableSql(t));
+      // A table written by an earlier vnetflow gets the columns added since, and its text
+      // columns that became dynamic are converted.
+      const have = present.get(t.name);
+      if (!have) continue;
+      for (const sql of addMissingColumnsSql(t, new Set(have.keys()))) await conn.run(sql);
+      for (const c of t.columns)
+        if (c.type === 'JSON' && have.get(c.name) === 'VARCHAR')
+          await conn.run(`ALTER TABLE ${ident(t.name)} ALTER ${ident(c.name)} TYPE JSON`);
+    }
   }
   for (const sql of internalTablesSql) await conn.run(sql);
-  // Last: the view reads tables of both lists above.
+  // Last: the views read tables of both lists above.
   for (const sql of ntaDdl()) await conn.run(sql);
+  for (const ddl of AZURE_VIEWS.values()) await conn.run(ddl());
   return store;
+}
+
+/** Each table's columns and their types, in the open database. */
+async function columnsByTable(conn: DuckDBConnection): Promise<Map<string, Map<string, string>>> {
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = current_database()`,
+    )
+  ).getRows();
+  const out = new Map<string, Map<string, string>>();
+  for (const [table, column, type] of rows) {
+    const cols = out.get(String(table)) ?? new Map<string, string>();
+    cols.set(String(column), String(type));
+    out.set(String(table), cols);
+  }
+  return out;
+}
+
+/**
+ * Tables renamed since a database was written: ThreatIntelIndicators held the feeds until it
+ * became Sentinel's STIX view over ThreatIntelFeed.
+ */
+async function renamedTablesSql(conn: DuckDBConnection): Promise<string[]> {
+  const base = (
+    await conn.runAndReadAll(
+      `SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() AND table_type = 'BASE TABLE'`,
+    )
+  )
+    .getRows()
+    .map((r) => String(r[0]));
+  return base.includes(threatIntelIndicators.name) && !base.includes(threatIntelFeed.name)
+    ? [`ALTER TABLE ${ident(threatIntelIndicators.name)} RENAME TO ${ident(threatIntelFeed.name)}`]
+    : [];
 }
 
 class DuckDBStore implements Store {

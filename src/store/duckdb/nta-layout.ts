@@ -194,6 +194,10 @@ export function ntaDimsFillSql(from: string, to: string): string {
                  WHERE MacAddress IS NOT NULL GROUP BY MacAddress) cap ON cap.MacAddress = grp.MacAddress`;
 }
 
+/** An NTANetAnalytics column Azure fills only for rows of NSG flow logs: `value` there, else empty. */
+const nsg = (value: string): string =>
+  `CASE WHEN d.TargetResourceType = 'NetworkSecurityGroup' THEN ${value} ELSE '' END`;
+
 export function ntaDdl(): string[] {
   const dims = dimExpressions();
   const dimTypes: Record<string, string> = {
@@ -216,10 +220,22 @@ export function ntaDdl(): string[] {
     DeniedInFlows: flows('Inbound', true),
     AllowedOutFlows: flows('Outbound', false),
     DeniedOutFlows: flows('Outbound', true),
+    // Azure fills the Nsg* columns only for NSG flow logs, whose target is the NSG itself.
+    NsgList: nsg('d.TargetResourceId'),
+    NsgRule: nsg('d.AclRule'),
+    NsgRuleType: nsg(
+      `CASE WHEN starts_with(d.AclRule, 'DefaultRule_') THEN 'Default' ELSE 'User Defined' END`,
+    ),
+    // Private addresses reached through an ExpressRoute circuit travel over its private peering.
+    ExpressRouteCircuitPeeringType: `CASE WHEN coalesce(d.SrcExpressRouteCircuit, d.DestExpressRouteCircuit, '') <> ''
+      THEN 'AzurePrivatePeering' ELSE '' END`,
+    Status: `''`,
+    PrivateLinkResourceId: `''`,
+    PrivateLinkResourceName: `''`,
   };
   for (const [c] of dims) view[c] ??= `d.${ident(c)}`;
   const cols = ntaNetAnalytics.columns.map(
-    (c) => `${view[c.name] ?? `n.${ident(c.name)}`} AS ${ident(c.name)}`,
+    (c) => `${view[c.name] ?? c.default ?? `n.${ident(c.name)}`} AS ${ident(c.name)}`,
   );
   return [
     `CREATE TABLE IF NOT EXISTS ${NTA_ROWS} (FlowIntervalStartTime TIMESTAMP, FlowIntervalEndTime TIMESTAMP,
@@ -232,7 +248,8 @@ export function ntaDdl(): string[] {
       ${dims.map(([c]) => `${ident(c)} ${dimTypes[c] ?? SMALL_TEXT}`).join(', ')})`,
     `CREATE TABLE IF NOT EXISTS ${NTA_SOURCES} (SourceKey UBIGINT, TargetKey UBIGINT, TargetResourceId VARCHAR,
       TargetResourceType VARCHAR, FlowLogResourceId VARCHAR)`,
-    `CREATE VIEW IF NOT EXISTS ${ident(ntaNetAnalytics.name)} AS SELECT ${cols.join(',\n  ')}
+    // Replaced on every open: a database written before a column was added gets it.
+    `CREATE OR REPLACE VIEW ${ident(ntaNetAnalytics.name)} AS SELECT ${cols.join(',\n  ')}
      FROM ${NTA_ROWS} n JOIN ${NTA_DIMS} d ON d.DimKey = n.DimKey`,
   ];
 }
