@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { buildAnalytics } from '../src/analytics/build.js';
-import { KqlError, runKql } from '../src/kql/run.js';
+import { detectionScope } from '../src/detect/scope.js';
+import { compileKql, KqlError, runKql } from '../src/kql/run.js';
+import { loadAllowTable, setWindow } from '../src/store/duckdb/detect-store.js';
 import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import type { Store, Value } from '../src/store/store.js';
 import { generate } from '../src/synth/generate.js';
@@ -263,4 +265,30 @@ test('a database written before these tables is upgraded when a writer opens it'
   } finally {
     store.close();
   }
+});
+
+test('a scheduled rule reads AzureNetworkAnalytics_CL within its window, allow-listed public addresses left out', async () => {
+  const from = new Date('2026-03-09T10:00:00Z');
+  const to = new Date('2026-03-09T13:00:00Z');
+  const window = `FlowIntervalStartTime >= TIMESTAMP '2026-03-09 10:00:00' AND FlowIntervalStartTime < TIMESTAMP '2026-03-09 13:00:00'`;
+  // The public address seen most in the window: it lives only in PublicIPs_s of the legacy rows.
+  const [top] =
+    await vnet.rows(`SELECT split_part(split_part(DestPublicIps, ' ', 1), '|', 1) AS ip, count(*) AS n
+    FROM NTANetAnalytics WHERE ${window} AND FlowType = 'ExternalPublic' AND DestPublicIps <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`);
+  await loadAllowTable(vnet, 'allow_legacy_test', [String(top.ip)]);
+  const compiled = compileKql(
+    'AzureNetworkAnalytics_CL | summarize n = count(), lo = min(FlowIntervalStartTime_t), hi = max(FlowIntervalStartTime_t)',
+    new Date(0),
+    detectionScope({ allowTable: 'allow_legacy_test', ports: [] }),
+  );
+  await setWindow(vnet, from, to);
+  const [row] = await vnet.rows(compiled.sql);
+  const all = await count(vnet, `SELECT count(*) FROM NTANetAnalytics WHERE ${window}`);
+  const allowed = await count(
+    vnet,
+    `SELECT count(*) FROM NTANetAnalytics WHERE ${window} AND (SrcIp = '${String(top.ip)}' OR DestIp = '${String(top.ip)}')`,
+  );
+  assert.ok(allowed > 0 && allowed < all);
+  assert.equal(Number(row.n), all - allowed);
+  assert.ok(String(row.lo) >= '2026-03-09 10:00:00' && String(row.hi) < '2026-03-09 13:00:00');
 });

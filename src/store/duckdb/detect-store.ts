@@ -15,6 +15,8 @@ export interface EventTable {
   readonly name: string;
   readonly time: string;
   readonly ips: readonly string[];
+  /** Addresses that are not a column of their own: SQL expressions over the row. */
+  readonly extraIps?: readonly string[];
   readonly port?: string;
 }
 
@@ -26,6 +28,14 @@ export const EVENT_TABLES: readonly EventTable[] = [
   { name: 'NTANetAnalytics', time: 'FlowIntervalStartTime', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
   { name: 'Flows', time: 'FlowStartTime', ips: ['SrcIp', 'DestIp'], port: 'DestPort' },
   { name: 'DNSQueryLogs', time: 'TimeGenerated', ips: ['SourceIpAddress'] },
+  // The legacy view of NTANetAnalytics: its public address is only in PublicIPs_s (first entry).
+  {
+    name: 'AzureNetworkAnalytics_CL',
+    time: 'FlowIntervalStartTime_t',
+    ips: ['SrcIP_s', 'DestIP_s', 'VMIP_s'],
+    extraIps: [`split_part(split_part(${ident('PublicIPs_s')}, ' ', 1), '|', 1)`],
+    port: 'DestPort_d',
+  },
 ];
 
 const FROM = "getvariable('vnetflow_window_from')";
@@ -43,8 +53,8 @@ export function windowedSource(t: EventTable, allowTable: string | null, ports: 
   const time = ident(t.time);
   const conditions = [`${time} >= ${FROM}`, `${time} < ${TO}`];
   if (allowTable)
-    for (const ip of t.ips)
-      conditions.push(`NOT coalesce(${ident(ip)} IN (SELECT ip FROM ${ident(allowTable)}), false)`);
+    for (const ip of [...t.ips.map(ident), ...(t.extraIps ?? [])])
+      conditions.push(`NOT coalesce(${ip} IN (SELECT ip FROM ${ident(allowTable)}), false)`);
   if (t.port && ports.length)
     conditions.push(
       `NOT coalesce(${ident(t.port)} IN (${ports.map((p) => Math.trunc(p)).join(', ')}), false)`,
