@@ -112,10 +112,7 @@ test('threat intel: plain list with comments, CSV with a header, STIX; a bad lin
   assert.equal(bad.sources[0].status, 'rejected');
   const [e] = await store.rows(`SELECT ByteOffset FROM IngestErrors`);
   assert.equal(Number(e.ByteOffset), text.indexOf('not an address'));
-  assert.equal(
-    await count(store, `SELECT count(*) FROM ThreatIntelFeed WHERE Source LIKE '%feed.txt'`),
-    3,
-  );
+  assert.equal(await count(store, `SELECT count(*) FROM ThreatIntelFeed WHERE Source LIKE '%feed.txt'`), 3);
 });
 
 test('DNS query logs keep Answer as a JSON array; --kind forces a kind; a bad --kind is a usage error', () => {

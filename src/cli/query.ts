@@ -27,7 +27,9 @@ export const queryCommand: Command = {
        vnetflow query --jsonl [--db FILE] [--now ISO] < queries.jsonl
 
 Runs KQL over the vnetflow tables (NTANetAnalytics, NTAIpDetails, NTATopologyDetails, Flows,
-FlowTuples, DNSQueryLogs, ThreatIntelIndicators, IngestErrors, IpAddressSpellings, Alerts).
+FlowTuples, DNSQueryLogs, ThreatIntelFeed, IngestErrors, IpAddressSpellings, Alerts) and the
+Azure tables vnetflow derives from them: Sentinel's ThreatIntelIndicators (STIX) and
+ThreatIntelligenceIndicator, and the legacy Traffic Analytics table AzureNetworkAnalytics_CL.
 Microsoft's own analyzer checks the query first; errors show the line, the column and a caret.
 Operators and functions not supported yet are refused by name with their position, never
 approximated: docs/kql.md lists what runs and the semantics.

@@ -13,7 +13,8 @@ power users and scripts; it is never exposed over a network. The database is ope
 so several can run at once (not while an ingest writes it), and a missing file is an error.
 
 Tables: FlowTuples (one row per flow tuple), IngestErrors (rejected input, with where and why),
-NTANetAnalytics, NTAIpDetails, NTATopologyDetails, Flows, DNSQueryLogs, ThreatIntelIndicators.
+NTANetAnalytics, NTAIpDetails, NTATopologyDetails, Flows, DNSQueryLogs, ThreatIntelFeed, and the
+views ThreatIntelIndicators, ThreatIntelligenceIndicator and AzureNetworkAnalytics_CL.
 
 Options:
   --db FILE        database file (default: $VNETFLOW_DB or ./vnetflow.duckdb)
