@@ -50,6 +50,20 @@ export const DATETIME_FUNCTIONS: readonly ScalarFunction[] = [
   // A timespan: days since the Sunday before.
   { name: 'dayofweek', sql: (c, _s, a) => c.fromMicroseconds(`(dayofweek(${a[0]})::BIGINT * 86400000000)`) },
   { name: 'hourofday', sql: (_c, _s, a) => `hour(${a[0]})::INTEGER` },
+  { name: 'dayofmonth', sql: (_c, _s, a) => `day(${a[0]})::INTEGER` },
+  { name: 'dayofyear', sql: (_c, _s, a) => `dayofyear(${a[0]})::INTEGER` },
+  { name: 'monthofyear', sql: (_c, _s, a) => `month(${a[0]})::INTEGER` },
+  // ISO 8601 weeks: a week starts on Monday, week 1 holds the year's first Thursday.
+  { name: 'week_of_year', sql: (_c, _s, a) => `weekofyear(${a[0]})::INTEGER` },
+  {
+    name: 'make_datetime',
+    // (year, month, day[, hour, minute[, second]]); a date that does not exist is null.
+    sql: (c, s) => {
+      const part = (i: number, fallback: string): string =>
+        i < s.args.length ? c.as(s.args[i], i === 5 ? 'real' : 'long') : fallback;
+      return `try(make_timestamp(${part(0, '0')}, ${part(1, '1')}, ${part(2, '1')}, ${part(3, '0')}, ${part(4, '0')}, ${part(5, '0')}))`;
+    },
+  },
   { name: 'getyear', sql: (_c, _s, a) => `year(${a[0]})::INTEGER` },
   { name: 'getmonth', sql: (_c, _s, a) => `month(${a[0]})::INTEGER` },
   {

@@ -16,4 +16,7 @@ export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   { name: 'log', sql: (_c, _s, a) => `(CASE WHEN (${a[0]}) > 0 THEN ln(${a[0]}) END)` },
   { name: 'log10', sql: (_c, _s, a) => `(CASE WHEN (${a[0]}) > 0 THEN log10(${a[0]}) END)` },
   { name: 'pow', sql: (_c, _s, a) => `pow((${a[0]})::DOUBLE, ${a[1]})` },
+  { name: 'isnan', sql: (_c, _s, a) => `coalesce(isnan((${a[0]})::DOUBLE), false)` },
+  { name: 'isinf', sql: (_c, _s, a) => `coalesce(isinf((${a[0]})::DOUBLE), false)` },
+  { name: 'isfinite', sql: (_c, _s, a) => `coalesce(isfinite((${a[0]})::DOUBLE), false)` },
 ];

@@ -1,9 +1,12 @@
 import { UnsupportedError } from '../lower/unsupported.js';
+import { captureGroups } from '../regex.js';
 import { aliases, type ScalarFunction } from './function.js';
 
 /** Text functions. Kusto's strings are never null, and most take any scalar as its text. */
 export const STRING_FUNCTIONS: readonly ScalarFunction[] = [
   { name: 'strlen', sql: (_c, _s, a) => `length(${a[0]})` },
+  // The size in bytes of the UTF-8 text (strlen() counts characters): DuckDB's strlen is bytes.
+  { name: 'string_size', sql: (c, s) => `strlen(${c.as(s.args[0], 'string')})::BIGINT` },
   // Kusto takes any scalar and converts it to text first (toupper(2) is "2").
   ...(['tolower', 'toupper'] as const).map((name): ScalarFunction => ({
     name,
@@ -96,6 +99,24 @@ export const STRING_FUNCTIONS: readonly ScalarFunction[] = [
         throw new UnsupportedError('extract() with a group that is not a constant');
       // No match is null in Kusto, which a string reads as "".
       return `regexp_extract(${c.as(s.args[2], 'string')}, ${c.as(s.args[0], 'string')}, ${group.value})`;
+    },
+  },
+  {
+    name: 'extract_all',
+    // Every match: the text of its one capture group, or the array of its groups when the regex
+    // has several (a constant regex); no match is an empty array.
+    sql: (c, s) => {
+      if (s.args.length > 2) throw new UnsupportedError('extract_all() with a list of capture groups');
+      const re = s.args[0];
+      if (re.kind !== 'literal' || typeof re.value !== 'string')
+        throw new UnsupportedError('extract_all() with a regex that is not a constant');
+      const groups = captureGroups(re.value);
+      if (groups === 0) throw new UnsupportedError('extract_all() with a regex without a capture group');
+      const text = c.as(s.args[1], 'string');
+      const all = (g: number): string => `regexp_extract_all(${text}, ${c.string(re.value as string)}, ${g})`;
+      if (groups === 1) return `to_json(${all(1)})`;
+      const items = Array.from({ length: groups }, (_, g) => `${all(g + 1)}[i + 1]`);
+      return `to_json(list_transform(range(len(${all(1)})), i -> [${items.join(', ')}]))`;
     },
   },
   {

@@ -80,15 +80,68 @@ export function literal(n: any): Scalar {
   }
 }
 
-/** `dynamic(...)`: its JSON (Kusto's dynamic literals are JSON, or null). */
+/** `dynamic(...)`: its JSON (Kusto's dynamic literals are JSON, single-quoted strings allowed, or null). */
 export function dynamicLiteral(n: any): Scalar {
   const text = String(n.Expression?.ToString?.() ?? '').trim();
-  try {
-    JSON.parse(text);
-  } catch {
-    throw new UnsupportedError(`the dynamic literal ${text} (not strict JSON)`, n.TextStart);
+  for (const candidate of [text, doubleQuoted(text)]) {
+    if (candidate === null) continue;
+    try {
+      JSON.parse(candidate);
+      return { kind: 'literal', type: 'dynamic', value: candidate };
+    } catch {
+      // Not JSON as written: try the next spelling.
+    }
   }
-  return { kind: 'literal', type: 'dynamic', value: text };
+  throw new UnsupportedError(`the dynamic literal ${text} (not JSON)`, n.TextStart);
 }
 
+/**
+ * Kusto's dynamic literals take strings in single quotes too (`dynamic({'a': 'b'})`, as the
+ * documentation writes them): the same text with each single-quoted string as a JSON string, or
+ * null when a string is not closed.
+ */
+const ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+  '/': '/',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+};
+
+function doubleQuoted(text: string): string | null {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const quote = text[i];
+    if (quote !== "'" && quote !== '"') {
+      out += quote;
+      continue;
+    }
+    let value = '';
+    let j = i + 1;
+    for (; j < text.length && text[j] !== quote; j++) {
+      if (text[j] === '\\' && j + 1 < text.length) {
+        // JSON's escapes, and an escaped single quote.
+        const next = text[++j];
+        if (next === 'u') {
+          const code = text.slice(j + 1, j + 5);
+          if (!/^[0-9a-fA-F]{4}$/.test(code)) return null;
+          value += String.fromCharCode(parseInt(code, 16));
+          j += 4;
+          continue;
+        }
+        const escaped = ESCAPES[next];
+        if (escaped === undefined) return null;
+        value += escaped;
+      } else value += text[j];
+    }
+    if (j >= text.length) return null;
+    out += JSON.stringify(value);
+    i = j;
+  }
+  return out;
+}
 /* eslint-enable @typescript-eslint/no-explicit-any */

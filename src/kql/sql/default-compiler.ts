@@ -141,6 +141,8 @@ export abstract class DefaultCompiler implements SqlContext {
   private window: string | null = null;
   /** Inside an mv-apply: the sub-table its subquery reads (see the applyInput node). */
   private applyInput: Compiled | null = null;
+  /** The scalar compiled next is a where clause's test (see predicate()). */
+  private positive = false;
 
   /** A dialect's own entries for functions whose SQL differs from the registry's. */
   protected functionOverrides(): readonly ScalarFunction[] {
@@ -395,7 +397,7 @@ export abstract class DefaultCompiler implements SqlContext {
     return {
       ...this.ordered(
         input,
-        `SELECT * FROM (${input.sql}) WHERE ${this.scalar(t.predicate)}`,
+        `SELECT * FROM (${input.sql}) WHERE ${this.predicate(t.predicate)}`,
         [t.predicate],
         serial,
       ),
@@ -824,10 +826,33 @@ export abstract class DefaultCompiler implements SqlContext {
   }
 
   scalar(s: Scalar): string {
-    return located(s, () => this.scalarOf(s));
+    // Only the scalar a where clause tests, and its and/or operands, are in a positive position.
+    const positive = this.positive;
+    this.positive = false;
+    return located(s, () => this.scalarOf(s, positive));
   }
 
-  private scalarOf(s: Scalar): string {
+  /**
+   * A where clause's predicate. There a null and false both drop the row, so an `==` or `in` that
+   * is not under a `not` may compile to SQL's plain comparison, which DuckDB turns into a
+   * zone-map filter of the scan (Kusto's false for a null compared with a value is then a SQL
+   * null, with the same effect). Everywhere else a comparison gives Kusto's value.
+   */
+  private predicate(s: Scalar): string {
+    this.positive = true;
+    try {
+      return this.scalar(s);
+    } finally {
+      this.positive = false;
+    }
+  }
+
+  /** Whether a scalar may be null: strings never are in Kusto; see nonNullScalar. */
+  private nullable(x: Scalar): boolean {
+    return x.type !== 'string' && !this.nonNullScalar(x);
+  }
+
+  private scalarOf(s: Scalar, positive: boolean): string {
     switch (s.kind) {
       case 'column':
         if (this.textual.has(s.name)) return this.toJson(this.ident(s.name));
@@ -866,7 +891,10 @@ export abstract class DefaultCompiler implements SqlContext {
         }
         const values = s.values.flatMap((v) => (v.type === 'dynamic' ? arrayElements(v, 'in') : [v]));
         if (values.length === 0) return s.negated ? 'true' : 'false';
-        const test = `${fold(s.operand)} IN (${values.map(fold).join(', ')})`;
+        const listed = `${fold(s.operand)} IN (${values.map(fold).join(', ')})`;
+        // A null is in no list: false for `in`, true for `!in` (SQL's IN would give null).
+        const test =
+          (positive && !s.negated) || !this.nullable(s.operand) ? listed : `coalesce(${listed}, false)`;
         return s.negated ? `(NOT ${test})` : `(${test})`;
       }
       case 'index':
@@ -878,7 +906,7 @@ export abstract class DefaultCompiler implements SqlContext {
         return s.type === 'string' ? `coalesce(${v}, '')` : v;
       }
       case 'binary':
-        return this.binary(s);
+        return this.binary(s, positive);
       case 'call':
         return this.call(s);
       default: {
@@ -888,7 +916,7 @@ export abstract class DefaultCompiler implements SqlContext {
     }
   }
 
-  protected binary(s: Binary): string {
+  protected binary(s: Binary, positive = false): string {
     const text = STRING_OPS[s.op];
     if (text) {
       // String operators read a dynamic operand as its text, and fold case unless they are _cs.
@@ -897,17 +925,17 @@ export abstract class DefaultCompiler implements SqlContext {
       const test = text.test === 'has' ? this.hasTerm(x, s.right, text.cs) : text.test(x, y);
       return text.negated ? `(NOT ${test})` : test;
     }
+    if (s.op === 'and' || s.op === 'or') {
+      // The operands of and/or in a where clause are in a positive position too.
+      const side = (x: Scalar): string => (positive ? this.predicate(x) : this.scalar(x));
+      return `(${side(s.left)} ${s.op === 'and' ? 'AND' : 'OR'} ${side(s.right)})`;
+    }
     const [l, r] = this.comparable(s.left, s.right);
     const integral = (x: Scalar): boolean => x.type === 'long' || x.type === 'int';
     switch (s.op) {
       case '==':
-        return `(${l} = ${r})`;
       case '!=':
-        return `(${l} <> ${r})`;
-      case 'and':
-        return `(${l} AND ${r})`;
-      case 'or':
-        return `(${l} OR ${r})`;
+        return this.equality(s, l, r, positive);
       case '/':
         // timespan / timespan is a real: how many of one fit in the other.
         if (s.left.type === 'timespan' && s.right.type === 'timespan')
@@ -929,6 +957,19 @@ export abstract class DefaultCompiler implements SqlContext {
       default:
         return `(${l} ${s.op} ${r})`;
     }
+  }
+
+  /**
+   * `==` and `!=` as Kusto compares a null: with a value, `==` is false and `!=` true; with
+   * another null, both are null. Values that cannot be null compare as SQL compares them.
+   */
+  private equality(s: Binary, l: string, r: string, positive: boolean): string {
+    const [ln, rn] = [this.nullable(s.left), this.nullable(s.right)];
+    const eq = s.op === '==';
+    if ((!ln && !rn) || (eq && positive)) return eq ? `(${l} = ${r})` : `(${l} <> ${r})`;
+    const distinct = `${l} IS ${eq ? 'NOT ' : ''}DISTINCT FROM ${r}`;
+    if (!ln || !rn) return `(${distinct})`;
+    return `(CASE WHEN ${l} IS NULL AND ${r} IS NULL THEN NULL ELSE ${distinct} END)`;
   }
 
   /**
