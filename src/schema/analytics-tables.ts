@@ -1,7 +1,6 @@
 import { azureRowColumns } from './azure-columns.js';
-import type { Column, ColumnType, TableDef } from './column.js';
+import { col, type Column, type ColumnType, type TableDef } from './column.js';
 
-const col = (name: string, type: ColumnType, doc: string): Column => ({ name, type, doc });
 /** The same column for the source and the destination side. */
 const pair = (name: string, type: ColumnType, doc: string): Column[] => [
   col(`Src${name}`, type, `${doc} of the source.`),

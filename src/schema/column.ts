@@ -23,3 +23,6 @@ export interface TableDef {
   readonly doc: string;
   readonly columns: readonly Column[];
 }
+
+/** A column from its name, type and doc (the schema files' shorthand). */
+export const col = (name: string, type: ColumnType, doc: string): Column => ({ name, type, doc });

@@ -1,6 +1,5 @@
-import type { Column, ColumnType, TableDef } from './column.js';
+import { col, type Column, type ColumnType, type TableDef } from './column.js';
 
-const col = (name: string, type: ColumnType, doc: string): Column => ({ name, type, doc });
 /** A column of the source side (1) and of the destination side (2). */
 const sides = (name: string, suffix: string, type: ColumnType, doc: string): Column[] => [
   col(`${name}1${suffix}`, type, `${doc} of the source.`),

@@ -1,7 +1,6 @@
 import { azureRowColumns } from './azure-columns.js';
-import type { Column, ColumnType, TableDef } from './column.js';
+import { col, type Column, type ColumnType, type TableDef } from './column.js';
 
-const col = (name: string, type: ColumnType, doc: string): Column => ({ name, type, doc });
 /** A documented column the loaded feeds cannot fill: always empty (null for non-strings). */
 const empty = (name: string, type: ColumnType): Column => col(name, type, 'Not in the loaded feeds: empty.');
 
